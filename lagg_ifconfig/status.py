@@ -53,11 +53,13 @@ from lagg_ifconfig.model import (
 )
 
 __all__ = [
+    "BIT_TABLES",
     "DEFAULT_DIALECT",
     "DIALECTS",
     "FORMAT_CHOICES",
     "BitTable",
     "RenderOptions",
+    "bit_names",
     "family_matches",
     "format_bits",
     "format_ether",
@@ -180,6 +182,18 @@ _ND6_V14: BitTable = _table(
 )
 _ND6_V10: BitTable = _enum_table(Nd6Flag)
 
+#: FreeBSD 14's name tables by the word that labels each bit set (for JSON and tools).
+BIT_TABLES: Mapping[str, BitTable] = MappingProxyType(
+    {
+        "flags": _IFF_V14,
+        "options": _CAP_V14,
+        "laggport": _PORT_V14,
+        "lagg_options": _OPT_V14,
+        "state": _LACP_STATE,
+        "nd6": _ND6_V14,
+    }
+)
+
 #: The FreeBSD 14 protocol table in lookup order (``default`` never prints).
 _PROTO_V14: Mapping[LaggProto, str] = MappingProxyType({p: p.value for p in LaggProto})
 #: 10.x has no broadcast protocol (number 5 was fec): such a lagg prints ``<unknown>``.
@@ -220,6 +234,11 @@ def _as_table(bits: _BitSource) -> BitTable:
     if isinstance(bits, Mapping):
         return _table(bits.items())
     return _enum_table(bits)
+
+
+def bit_names(value: int, bits: _BitSource) -> list[str]:
+    """The names of the set bits of ``value`` that have one, in print order."""
+    return [name for bit, name in _as_table(bits) if int(value) & bit]
 
 
 def format_bits(value: int, bits: _BitSource, *, style: str = "printb", unnamed: str = "IFF") -> str:
