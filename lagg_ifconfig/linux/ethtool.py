@@ -31,7 +31,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-__all__ = ["LinkSettings", "features", "link_settings"]
+__all__ = ["LinkSettings", "features", "link_settings", "speed_duplex"]
 
 SIOCETHTOOL = 0x8946
 ETHTOOL_GSET = 0x01
@@ -167,3 +167,13 @@ def features(ifname: str, sock: socket.socket | None = None) -> frozenset[str] |
     finally:
         if sock is None:
             s.close()
+
+
+def speed_duplex(
+    ifname: str, sock: socket.socket | None = None
+) -> tuple[int | None, bool | None, str | None]:
+    """``(speed_mbps, full_duplex, port)`` of ``ifname``; all ``None`` when unknown."""
+    found = link_settings(ifname, sock)
+    if found is None:
+        return None, None, None
+    return found.speed_mbps, found.full_duplex, found.port
