@@ -29,6 +29,7 @@ from typing import Any
 
 from lagg_ifconfig.errors import PortError
 from lagg_ifconfig.model import (
+    LACP_ONLY_OPTIONS,
     Address,
     HashLayer,
     InterfaceState,
@@ -96,11 +97,13 @@ def _port(lagg: LaggStatus, port: PortStatus) -> JsonObject:
 
 
 def _lagg(lagg: LaggStatus) -> JsonObject:
+    # As in the text: LACP options exist only on a lacp lagg (the kernel reports them from LACP state).
+    options = lagg.options if lagg.proto is LaggProto.LACP else lagg.options & ~LACP_ONLY_OPTIONS
     obj: JsonObject = {
         "laggproto": lagg.proto.value,
         "lagghash": [word for bit, word in _HASH_WORDS if lagg.hash & bit],
         "lagg_options": {
-            "flags": _bits(lagg.options, "lagg_options"),
+            "flags": _bits(options, "lagg_options"),
             "flowid_shift": lagg.flowid_shift,
         },
         "lagg_statistics": {"active_ports": lagg.active_ports, "flapping": lagg.flapping},
