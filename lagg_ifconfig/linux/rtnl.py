@@ -668,7 +668,10 @@ class Rtnl:
         replace: bool = False,
         flags: int = 0,
     ) -> None:
-        """Add an address (``replace``: update it if it exists, else EEXIST).
+        """Add an address; an existing one is EEXIST unless ``replace``.
+
+        With ``replace`` the kernel only refreshes an existing address's flags
+        and lifetimes (not its broadcast or peer): delete and add to change those.
 
         IPv4 loopback addresses (127/8) get host scope, as ``ip`` gives them;
         ``flags`` are extra ``IFA_F_*`` (e.g. ``NODAD``).
@@ -711,14 +714,21 @@ class Rtnl:
             return
         link = self.link_by_index(index)
         if link is not None and not link.inet("promote_secondaries"):
-            write_sysctl(
-                sysctl_path("ipv4", link.name, "promote_secondaries"), 1, op=OP_DELADDR, ifname=link.name
-            )
+            # IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF/{IPV4_DEVCONF_PROMOTE_SECONDARIES: 1}: through
+            # the socket, so it lands in the socket's namespace whatever the thread's is.
+            conf = encode_attr(IPV4_DEVCONF["promote_secondaries"] + 1, U32.pack(1))
+            spec = encode_attr(socket.AF_INET, encode_attr(IFLA_INET_CONF, conf))
+            self._setlink(index, encode_attr(IFLA_AF_SPEC, spec), op=OP_DELADDR)
 
     # -- IPv6 interface settings (FreeBSD ``nd6`` flags) ------------------------------------------
 
     @staticmethod
     def set_inet6_conf(ifname: str, key: str, value: int) -> None:
         """Write ``net.ipv6.conf.IFNAME.KEY`` (``disable_ipv6``, ``accept_ra``, ``accept_dad``,
-        ``addr_gen_mode``...) of the calling thread's namespace; ``op`` ioctl(SIOCSIFINFO_IN6)."""
+        ``addr_gen_mode``...); ``op`` ioctl(SIOCSIFINFO_IN6).
+
+        A sysctl goes to the namespace of the *calling thread* at this moment,
+        not to the socket's: call it after :func:`enter_netns` (the CLI) or
+        inside the namespace (tests), never from another namespace.
+        """
         write_sysctl(sysctl_path("ipv6", ifname, key), value, op=OP_ND6, ifname=ifname)
