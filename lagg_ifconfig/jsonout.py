@@ -38,7 +38,14 @@ from lagg_ifconfig.model import (
     LaggStatus,
     PortStatus,
 )
-from lagg_ifconfig.status import BIT_TABLES, RenderOptions, bit_names, family_matches, format_ether
+from lagg_ifconfig.status import (
+    BIT_TABLES,
+    RenderOptions,
+    bit_names,
+    family_matches,
+    format_ether,
+    inet_netmask,
+)
 
 __all__ = ["SCHEMA_VERSION", "TOP_KEY", "document", "dumps", "interface_object"]
 
@@ -73,8 +80,7 @@ def _lacp_id(lacp_id: LacpId) -> JsonObject:
 def _address(a: Address) -> JsonObject:
     obj: JsonObject = {"address": a.address, "prefixlen": a.prefixlen}
     if a.family == "inet":
-        mask = (0xFFFFFFFF << (32 - a.prefixlen)) & 0xFFFFFFFF if a.prefixlen else 0
-        obj["netmask"] = f"0x{mask:08x}"
+        obj["netmask"] = f"0x{inet_netmask(a.prefixlen):08x}"
         if a.broadcast is not None:
             obj["broadcast"] = a.broadcast
     if a.peer is not None:

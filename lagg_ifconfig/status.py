@@ -65,6 +65,7 @@ __all__ = [
     "format_ether",
     "format_lacp_id",
     "format_lacp_peer",
+    "inet_netmask",
     "list_line",
     "parse_bits",
     "parse_formats",
@@ -270,20 +271,26 @@ def format_bits(value: int, bits: _BitSource, *, style: str = "printb", unnamed:
     return f"{value & 0xFFFFFFFF:x}{inner}"
 
 
-def parse_bits(text: str, bits: _BitSource) -> int:
+def parse_bits(text: str, bits: _BitSource, *, unnamed: str | None = None) -> int:
     """The value of the names in ``format_bits`` output (``"5<MASTER,ACTIVE>"`` -> 5).
 
-    Only the named bits are recovered; unknown names raise ``ValueError``.
+    Only listed bits are recovered (printb leaves unnamed bits out of the list);
+    with ``unnamed`` the netlink-style ``<unnamed>_<n>`` words count too.
+    An unknown word raises ``ValueError``.
     """
-    table = _as_table(bits)
-    by_name = {name: bit for bit, name in table}
+    by_name = {name: bit for bit, name in _as_table(bits)}
     start = text.find("<")
     if start < 0:
         return 0
-    inner = text[start + 1 : text.rindex(">")]
     value = 0
-    for word in filter(None, inner.split(",")):
-        value |= by_name[word]
+    for word in filter(None, text[start + 1 : text.rindex(">")].split(",")):
+        bit = by_name.get(word)
+        if bit is None and unnamed is not None and word.startswith(f"{unnamed}_"):
+            number = word[len(unnamed) + 1 :]
+            bit = 1 << int(number) if number.isdigit() else None
+        if bit is None:
+            raise ValueError(f"unknown bit name: {word}")
+        value |= bit
     return value
 
 
@@ -667,8 +674,12 @@ def _options(c: _Ctx) -> list[str]:
 def _capabilities(c: _Ctx) -> list[str]:
     if not c.opts.media_list:
         return []
-    values = c.extra("capabilities")
-    return _capset(c, "capabilities", int(values[0], 0)) if values else []
+    for text in c.extra("capabilities"):
+        try:
+            return _capset(c, "capabilities", int(text, 0))
+        except ValueError:
+            continue  # not a number: nothing FreeBSD could have printed
+    return []
 
 
 def _link(c: _Ctx) -> list[str]:
@@ -692,7 +703,8 @@ def _link(c: _Ctx) -> list[str]:
     return lines
 
 
-def _mask(plen: int) -> int:
+def inet_netmask(plen: int) -> int:
+    """The IPv4 netmask of a prefix length, as an integer (clamped to 0..32)."""
     plen = max(0, min(32, plen))
     return (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
 
@@ -713,16 +725,16 @@ def _inet(c: _Ctx, a: Address) -> str:
         if fmt == "cidr":
             text += f"/{a.prefixlen}"
         elif fmt == "dotted":
-            text += f" netmask {_dotted(_mask(a.prefixlen))}"
+            text += f" netmask {_dotted(inet_netmask(a.prefixlen))}"
         else:
-            text += f" netmask 0x{_mask(a.prefixlen):x}"
+            text += f" netmask 0x{inet_netmask(a.prefixlen):x}"
         if bcast and a.prefixlen != 0 and a.broadcast:
             text += f" broadcast {a.broadcast}"
         return text
     text = f"\tinet {a.address} "
     if p2p:
         text += f"--> {a.peer or '0.0.0.0'} "
-    text += f"netmask 0x{_mask(a.prefixlen):x} "
+    text += f"netmask 0x{inet_netmask(a.prefixlen):x} "
     if bcast and a.broadcast and a.broadcast != "0.0.0.0":
         text += f"broadcast {a.broadcast}" + (" " if c.d.inet_style == "v10" else "")
     return text
