@@ -1,0 +1,91 @@
+"""LACP (IEEE 802.1AX) for ``laggproto lacp``: a sans-IO core.
+
+``pdu`` encodes and decodes LACPDUs and Marker PDUs; ``machine`` holds
+``LacpSystem``, the state machines of one lagg driven by ``handle``/``poll``
+with time as a parameter; ``selection`` picks the active aggregator.  Nothing
+here does I/O: ``laggd`` feeds frames and link events in, and performs the
+returned actions.
+"""
+
+from lagg_ifconfig.lacp.machine import (
+    AGGREGATE_WAIT_TIME,
+    FAST_PERIODIC_TIME,
+    LONG_TIMEOUT_TIME,
+    SHORT_TIMEOUT_TIME,
+    SLOW_PERIODIC_TIME,
+    ActorChanged,
+    ActorConfig,
+    LacpAction,
+    LacpEnabled,
+    LacpEvent,
+    LacpPortStatus,
+    LacpStats,
+    LacpStatus,
+    LacpSystem,
+    LinkState,
+    MuxState,
+    PduReceived,
+    PeriodicState,
+    PortAdded,
+    PortEnabled,
+    PortRemoved,
+    RxState,
+    Selected,
+    SetCollecting,
+    SetDistributing,
+    Transition,
+    Transmit,
+    compose_key,
+    speed_class,
+)
+from lagg_ifconfig.lacp.pdu import (
+    SLOW_PROTOCOLS_MAC,
+    LacpPdu,
+    MarkerPdu,
+    MarkerTlv,
+    UnknownSubtypeError,
+    decode,
+    encode,
+)
+from lagg_ifconfig.lacp.selection import AggregatorId, choose_aggregator
+
+__all__ = [
+    "AGGREGATE_WAIT_TIME",
+    "FAST_PERIODIC_TIME",
+    "LONG_TIMEOUT_TIME",
+    "SHORT_TIMEOUT_TIME",
+    "SLOW_PERIODIC_TIME",
+    "SLOW_PROTOCOLS_MAC",
+    "ActorChanged",
+    "ActorConfig",
+    "AggregatorId",
+    "LacpAction",
+    "LacpEnabled",
+    "LacpEvent",
+    "LacpPdu",
+    "LacpPortStatus",
+    "LacpStats",
+    "LacpStatus",
+    "LacpSystem",
+    "LinkState",
+    "MarkerPdu",
+    "MarkerTlv",
+    "MuxState",
+    "PduReceived",
+    "PeriodicState",
+    "PortAdded",
+    "PortEnabled",
+    "PortRemoved",
+    "RxState",
+    "Selected",
+    "SetCollecting",
+    "SetDistributing",
+    "Transition",
+    "Transmit",
+    "UnknownSubtypeError",
+    "choose_aggregator",
+    "compose_key",
+    "decode",
+    "encode",
+    "speed_class",
+]
