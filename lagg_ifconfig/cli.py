@@ -34,13 +34,13 @@ PROG = "ifconfig"
 IFNAMSIZ = 16
 
 USAGE = """\
-usage: ifconfig [-j jail] [-f type:format] %s interface address_family
+usage: ifconfig [-j jail] [-f type:format] [-L] [-C] [-g groupname] interface address_family
        [address [dest_address]] [parameters]
        ifconfig [-j jail] interface create
-       ifconfig [-j jail] -a %s [-d] [-m] [-u] [-v] [address_family]
+       ifconfig [-j jail] -a [-L] [-C] [-g groupname] [-d] [-m] [-u] [-v] [address_family]
        ifconfig [-j jail] -l [-d] [-u] [address_family]
-       ifconfig [-j jail] %s [-d] [-m] [-u] [-v]
-""" % ("[-L] [-C] [-g groupname]", "[-L] [-C] [-g groupname]", "[-L] [-C] [-g groupname]")
+       ifconfig [-j jail] [-L] [-C] [-g groupname] [-d] [-m] [-u] [-v]
+"""
 
 HELP = """\
 lagg-ifconfig: FreeBSD's ifconfig(8) with lagg(4) link aggregation, for Linux.
@@ -142,7 +142,9 @@ def parse_leading(argv: Sequence[str]) -> tuple[Options, list[str]]:
                         raise UsageError(f"option requires an argument -- {letter}")
                     i += 1
                     value = args[i]
-                setattr(opts, {"f": "formats", "g": "group", "G": "exclude_group", "j": "jail"}[letter], value)
+                setattr(
+                    opts, {"f": "formats", "g": "group", "G": "exclude_group", "j": "jail"}[letter], value
+                )
                 break
             if letter not in _FLAG_OPTIONS:
                 raise UsageError(f"illegal option -- {letter}")
@@ -283,8 +285,9 @@ def _render_options(opts: Options, family: str | None, env: Mapping[str, str]) -
     )
 
 
-def _print_states(states: Sequence[InterfaceState], opts: Options, family: str | None, io: _Io,
-                  env: Mapping[str, str]) -> None:
+def _print_states(
+    states: Sequence[InterfaceState], opts: Options, family: str | None, io: _Io, env: Mapping[str, str]
+) -> None:
     render_opts = _render_options(opts, family, env)
     if opts.libxo:
         from lagg_ifconfig import jsonout  # noqa: PLC0415
@@ -380,8 +383,10 @@ def configure(rtnl: Rtnl, inv: Invocation, opts: Options, io: _Io, env: Mapping[
     )
     inv = replace(inv, ifname=name, commands=commands)
     world_links = rtnl.links()
-    link_types = {lk.name: ("ether" if lk.arphrd == 1 else "loopback" if lk.arphrd == 772 else "none")
-                  for lk in world_links}
+    link_types = {
+        lk.name: ("ether" if lk.arphrd == 1 else "loopback" if lk.arphrd == 772 else "none")
+        for lk in world_links
+    }
     lagg_of, laggs = _lagg_membership(world_links)
     world = World(link_types=link_types, lagg_of=lagg_of, laggs=frozenset(laggs))
     if states:

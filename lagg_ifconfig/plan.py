@@ -189,6 +189,9 @@ class Plan:
     final_name: str
 
 
+_NO_ND6 = Nd6Flag(0)
+
+
 def _address_key(address: Address) -> tuple[str, str, int]:
     return (address.family, address.address, address.prefixlen)
 
@@ -197,7 +200,7 @@ def diff(
     current: InterfaceConfig,
     folded: Folded,
     *,
-    current_nd6: Nd6Flag = Nd6Flag(0),
+    current_nd6: Nd6Flag = _NO_ND6,
     current_arp: bool = True,
     current_promisc: bool = False,
     exists: bool = True,

@@ -110,8 +110,14 @@ class LinuxSystem:
                 self.rtnl.set_link(self._index(name), lladdr=bytes.fromhex(mac.replace(":", "")))
 
     def set_description(self, name: str, text: str) -> None:
-        with _op("ioctl (set descr)", name):
-            self.rtnl.set_link(self._index(name), ifalias=text)
+        try:
+            with _op("ioctl (set descr)", name):
+                self.rtnl.set_link(self._index(name), ifalias=text)
+        except BackendError as exc:
+            # Linux says ERANGE past IFALIASZ; FreeBSD's SIOCSIFDESCR says ENAMETOOLONG.
+            if exc.errno == errno.ERANGE:
+                raise BackendError(errno.ENAMETOOLONG, op=exc.op, ifname=name) from exc
+            raise
 
     def add_address(self, name: str, address: Address) -> None:
         with _op("ioctl (SIOCAIFADDR)", name):

@@ -32,8 +32,16 @@ def ifconfig(*words: str) -> None:
 def setup() -> None:
     for ns in (A, B):
         sh("ip", "netns", "add", ns)
-        sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-           "net.ipv6.conf.default.disable_ipv6=1")
+        sh(
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1",
+        )
         sh("ip", "-n", ns, "link", "set", "lo", "up")
     sh("ip", "-n", B, "link", "add", "br0", "type", "bridge")
     for name in ("fxp0", "fxp1"):
@@ -50,7 +58,9 @@ def teardown() -> None:
 
 
 def ping() -> None:
-    result = sh("ip", "netns", "exec", A, "ping", "-c", "3", "-i", "0.2", "-W", "1", "198.18.0.1", check=False)
+    result = sh(
+        "ip", "netns", "exec", A, "ping", "-c", "3", "-i", "0.2", "-W", "1", "198.18.0.1", check=False
+    )
     print(result.stdout.strip().splitlines()[-2] if result.stdout else result.stderr)
 
 
@@ -63,8 +73,9 @@ def main() -> int:
         ifconfig("fxp0", "up")
         ifconfig("fxp1", "up")
         ifconfig("lagg0", "create")
-        ifconfig("lagg0", "up", "laggproto", "failover", "laggport", "fxp0", "laggport", "fxp1",
-                 "198.18.0.15/24")
+        ifconfig(
+            "lagg0", "up", "laggproto", "failover", "laggport", "fxp0", "laggport", "fxp1", "198.18.0.15/24"
+        )
         time.sleep(1.2)  # the kernel reports a new veth's operstate up to 1 s late
         ifconfig("lagg0")
         print("\n# ping the peer through lagg0")

@@ -9,12 +9,33 @@ from lagg_ifconfig.errors import LaggError
 from lagg_ifconfig.syntax.parser import ADDRESS_FAMILIES, REGISTRY, parse_words, render_words
 
 KEYWORDS = sorted(REGISTRY)
-VALUES = ["fxp0", "lacp", "failover", "fec", "l2,l3", "l4", "3", "0", "9000", "198.18.0.15/24",
-          "2001:db8::1", "0xffffff00", "00:11:22:33:44:55", "random", "create", "laggtype", "ethernet"]
+VALUES = [
+    "fxp0",
+    "lacp",
+    "failover",
+    "fec",
+    "l2,l3",
+    "l4",
+    "3",
+    "0",
+    "9000",
+    "198.18.0.15/24",
+    "2001:db8::1",
+    "0xffffff00",
+    "00:11:22:33:44:55",
+    "random",
+    "create",
+    "laggtype",
+    "ethernet",
+]
 
 words = st.lists(
-    st.one_of(st.sampled_from(KEYWORDS), st.sampled_from(VALUES), st.sampled_from(sorted(ADDRESS_FAMILIES)),
-              st.text(max_size=12)),
+    st.one_of(
+        st.sampled_from(KEYWORDS),
+        st.sampled_from(VALUES),
+        st.sampled_from(sorted(ADDRESS_FAMILIES)),
+        st.text(max_size=12),
+    ),
     max_size=10,
 )
 

@@ -14,7 +14,9 @@ from lagg_ifconfig.errors import BackendError, PartialApplyError, PortError
 from lagg_ifconfig.model import Address, InterfaceConfig, LaggConfig, LaggOption, LaggProto, Nd6Flag
 from lagg_ifconfig.syntax.parser import parse_words
 
-WORLD = World(link_types={"fxp0": "ether", "fxp1": "ether", "lo": "loopback", "lagg0": "ether", "bge0": "ether"})
+WORLD = World(
+    link_types={"fxp0": "ether", "fxp1": "ether", "lo": "loopback", "lagg0": "ether", "bge0": "ether"}
+)
 BGE0 = InterfaceConfig(name="bge0", up=False, mtu=1500, description="")
 LAGG0 = InterfaceConfig(name="lagg0", up=False, mtu=1500, description="", lagg=LaggConfig())
 
@@ -114,10 +116,18 @@ def test_diff_orders_steps_and_each_has_an_undo() -> None:
     current = replace(BGE0, addresses=(Address("inet", "198.18.0.1", 24, "198.18.0.255"),))
     result = folded(current, "mtu 9000 description uplink 198.18.0.15/24 ifdisabled up")
     steps = p.diff(current, result).steps
-    assert [type(s) for s in steps] == [p.SetMtu, p.DelAddress, p.AddAddress, p.SetDescription, p.SetNd6, p.SetUp]
+    assert [type(s) for s in steps] == [
+        p.SetMtu,
+        p.DelAddress,
+        p.AddAddress,
+        p.SetDescription,
+        p.SetNd6,
+        p.SetUp,
+    ]
     assert steps[0].undo() == p.SetMtu("bge0", 1500, 9000, False)
     assert steps[-1].undo() == p.SetUp("bge0", False)
-    assert isinstance(steps[4], p.SetNd6) and steps[4].flag is Nd6Flag.IFDISABLED
+    assert isinstance(steps[4], p.SetNd6)
+    assert steps[4].flag is Nd6Flag.IFDISABLED
 
 
 class Recorder:
@@ -139,13 +149,16 @@ class Recorder:
 
 def test_a_failing_step_rolls_back_the_completed_ones_in_reverse() -> None:
     the_plan = p.Plan(
-        (p.SetDescription("bge0", "uplink", ""), p.AddAddress("bge0", Address("inet", "198.18.0.1", 24)),
-         p.SetMtu("bge0", 9000, 1500)),
+        (
+            p.SetDescription("bge0", "uplink", ""),
+            p.AddAddress("bge0", Address("inet", "198.18.0.1", 24)),
+            p.SetMtu("bge0", 9000, 1500),
+        ),
         "bge0",
     )
     system = Recorder(fail_on="set_mtu")
     with pytest.raises(PartialApplyError) as caught:
-        execute(the_plan, system)  # type: ignore[arg-type]
+        execute(the_plan, system)
     assert str(caught.value) == "ioctl SIOCSIFMTU (set mtu): Invalid argument"
     assert caught.value.rolled_back
     assert system.calls == [

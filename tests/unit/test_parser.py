@@ -47,7 +47,10 @@ def test_handbook_lacp_line_parses_to_commands_in_order_with_the_address_last() 
         ("inet6 2001:db8::1/64", AddressChange("inet6", "2001:db8::1", 64, "set")),
         ("inet6 2001:DB8:0::1 -alias", AddressChange("inet6", "2001:db8::1", None, "delete")),
         ("inet6 2001:db8::1 prefixlen 48 alias", AddressChange("inet6", "2001:db8::1", 48, "add")),
-        ("inet 10.1 broadcast 10.255.255.255", AddressChange("inet", "10.0.0.1", None, "set", "10.255.255.255")),
+        (
+            "inet 10.1 broadcast 10.255.255.255",
+            AddressChange("inet", "10.0.0.1", None, "set", "10.255.255.255"),
+        ),
     ],
 )
 def test_address_forms(words: str, expected: AddressChange) -> None:
