@@ -63,7 +63,7 @@ def parse_inet_address(word: str) -> str:
         raise ArgSyntaxError(f"{word}: bad value")
     try:
         packed = socket.inet_aton(word)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: an embedded NUL
         raise ArgSyntaxError(f"{word}: bad value") from None
     return socket.inet_ntoa(packed)
 
@@ -119,7 +119,7 @@ def parse_inet6(word: str) -> tuple[str, int | None]:
     host, _, scope = address.partition("%")
     try:
         packed = socket.inet_pton(socket.AF_INET6, host)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: an embedded NUL
         raise ArgSyntaxError(f"{word}: bad value") from None
     canonical = socket.inet_ntop(socket.AF_INET6, packed)
     return (f"{canonical}%{scope}" if scope else canonical), prefixlen
