@@ -156,7 +156,7 @@ def test_errors_read_as_freebsd(linux: int, op: str, text: str) -> None:
 
 
 def test_error_survives_pickling() -> None:
-    import pickle  # noqa: PLC0415
+    import pickle
 
     err = pickle.loads(pickle.dumps(rtnl.make_error(errno.EINVAL, rtnl.OP_MTU, extack="x")))
     assert (type(err), err.errno, err.op, err.extack) == (rtnl.RtnlError, errno.EINVAL, rtnl.OP_MTU, "x")
