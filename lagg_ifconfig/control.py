@@ -197,9 +197,7 @@ REPLY_OPS: Final[Mapping[str, type]] = {
     "done": Done,
     "error": ErrorReply,
 }
-_OP_OF: Final[Mapping[type, str]] = {
-    cls: op for table in (REQUEST_OPS, REPLY_OPS) for op, cls in table.items()
-}
+_OP_OF: Final[Mapping[type, str]] = {cls: op for table in (REQUEST_OPS, REPLY_OPS) for op, cls in table.items()}
 
 # --- value codecs ---------------------------------------------------------------------------------
 
@@ -388,7 +386,8 @@ def encode(msg: Request | Reply) -> bytes:
         case ApplyReply(port_errors=errors, generation=generation):
             body.update(port_errors=[_port_error_to_json(e) for e in errors], generation=generation)
         case ErrorReply(kind=kind, errno=code, op=op, ifname=ifname, text=text):
-            body.update(kind=kind, errno=code, op=op, ifname=ifname, text=text)
+            # "op" names the message type; the failed operation travels as "error_op"
+            body.update(kind=kind, errno=code, error_op=op, ifname=ifname, text=text)
         case _:
             pass
     data = json.dumps(body, separators=(",", ":")).encode()
@@ -462,7 +461,7 @@ def decode_reply(data: bytes) -> Reply:
         return Done(mid)
     return ErrorReply(
         mid, _str(d.get("kind", "BackendError"), "kind"), _int(d.get("errno", 0), "errno"),
-        _str(d.get("op", ""), "op"), _str(d.get("ifname", ""), "ifname"), _str(d.get("text", ""), "text"),
+        _str(d.get("error_op", ""), "error_op"), _str(d.get("ifname", ""), "ifname"), _str(d.get("text", ""), "text"),
     )  # fmt: skip
 
 
