@@ -167,9 +167,7 @@ _PORT_V10: BitTable = (*_PORT_V14, (0x20, "DISABLED"))
 
 _OPT_V14: BitTable = _enum_table(LaggOption)
 #: 10.x: no USE_NUMA, LACP_TIMEOUT (0x80) exists but has no printed name.
-_OPT_V10: BitTable = tuple(
-    b for b in _OPT_V14 if b[1] in {"USE_FLOWID", "LACP_STRICT", "LACP_TXTEST", "LACP_RXTEST"}
-)
+_OPT_V10: BitTable = tuple(b for b in _OPT_V14 if b[1] in {"USE_FLOWID", "LACP_STRICT", "LACP_TXTEST", "LACP_RXTEST"})
 _OPT_MASK_V14 = 0x1 | 0x4 | 0x10 | 0x20 | 0x40 | 0x80
 _OPT_MASK_V10 = 0x1 | 0x10 | 0x20 | 0x40 | 0x80
 _LACP_ONLY_OPTS = int(
@@ -198,9 +196,7 @@ BIT_TABLES: Mapping[str, BitTable] = MappingProxyType(
 #: The FreeBSD 14 protocol table in lookup order (``default`` never prints).
 _PROTO_V14: Mapping[LaggProto, str] = MappingProxyType({p: p.value for p in LaggProto})
 #: 10.x has no broadcast protocol (number 5 was fec): such a lagg prints ``<unknown>``.
-_PROTO_V10: Mapping[LaggProto, str] = MappingProxyType(
-    {p: p.value for p in LaggProto if p is not LaggProto.BROADCAST}
-)
+_PROTO_V10: Mapping[LaggProto, str] = MappingProxyType({p: p.value for p in LaggProto if p is not LaggProto.BROADCAST})
 
 _HASH_WORDS: tuple[tuple[HashLayer, str], ...] = (
     (HashLayer.L2, "l2"),
@@ -598,9 +594,7 @@ _V9 = _V10.derive(
 _MAIN = _V14.derive(drivername_on_verbose=True)
 
 #: Supported dialects, oldest first.
-DIALECTS: Mapping[str, _Dialect] = MappingProxyType(
-    {"V9": _V9, "V10": _V10, "V12": _V12, "V14": _V14, "MAIN": _MAIN}
-)
+DIALECTS: Mapping[str, _Dialect] = MappingProxyType({"V9": _V9, "V10": _V10, "V12": _V12, "V14": _V14, "MAIN": _MAIN})
 
 # --------------------------------------------------------------------------
 # Rendering
@@ -769,9 +763,7 @@ def _inet6(c: _Ctx, a: Address) -> str:
     return text
 
 
-_ADDRESS_LINES: Mapping[str, Callable[[_Ctx, Address], str]] = MappingProxyType(
-    {"inet": _inet, "inet6": _inet6}
-)
+_ADDRESS_LINES: Mapping[str, Callable[[_Ctx, Address], str]] = MappingProxyType({"inet": _inet, "inet6": _inet6})
 _FAMILY_RANK = {"inet": 0, "inet6": 1}
 
 
@@ -940,9 +932,7 @@ def family_matches(state: InterfaceState, family: str | None) -> bool:
     if family is None:
         return True
     if family == "ether":
-        return (
-            state.link_type == "ether" and state.lladdr is not None and _mac_bytes(state.lladdr) is not None
-        )
+        return state.link_type == "ether" and state.lladdr is not None and _mac_bytes(state.lladdr) is not None
     if family in {"link", "lladdr"}:
         return state.lladdr is not None and state.link_type not in {"loopback", "none"}
     return any(a.family == family for a in state.addresses)

@@ -56,9 +56,7 @@ addresses = st.builds(
     broadcast=st.none() | texts,
     peer=st.none() | texts,
     scope_id=st.integers(min_value=0, max_value=2**32 - 1),
-    flags=st.lists(st.sampled_from(["tentative", "deprecated", "autoconf", "anycast", "x"]), max_size=3).map(
-        tuple
-    ),
+    flags=st.lists(st.sampled_from(["tentative", "deprecated", "autoconf", "anycast", "x"]), max_size=3).map(tuple),
 )
 
 lacp_ids = st.builds(
@@ -156,9 +154,7 @@ def test_render_never_raises_and_is_line_shaped(state: InterfaceState, opts: Ren
     assert first.startswith(f"{state.name}: flags=")
     # every further line is indented with a tab, except where a free-text field
     # (description, media, an address) itself contained a newline
-    free_text = "\n" in "".join(
-        [state.description or "", state.media or "", *(a.address for a in state.addresses)]
-    )
+    free_text = "\n" in "".join([state.description or "", state.media or "", *(a.address for a in state.addresses)])
     if not free_text:
         assert all(line.startswith("\t") for line in rest)
 

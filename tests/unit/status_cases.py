@@ -41,11 +41,7 @@ LAGG_MAC_BYTES = bytes.fromhex("00055d718db8")
 SWITCH_MAC = bytes.fromhex("000e83aabbcc")
 ACTIVE_LACP = PortFlag.ACTIVE | PortFlag.COLLECTING | PortFlag.DISTRIBUTING  # 1c
 AGGREGATED = (
-    LacpState.ACTIVITY
-    | LacpState.AGGREGATION
-    | LacpState.SYNC
-    | LacpState.COLLECTING
-    | LacpState.DISTRIBUTING
+    LacpState.ACTIVITY | LacpState.AGGREGATION | LacpState.SYNC | LacpState.COLLECTING | LacpState.DISTRIBUTING
 )  # 3d
 
 

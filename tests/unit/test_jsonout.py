@@ -23,9 +23,7 @@ CONFIGURE_ERRORS = (PortError("lagg0", "fxp9", "SIOCSLAGGPORT", errno.EINVAL),)
 JSON_CASES = {
     "failover.json": dumps(document([sc.FAILOVER]), pretty=False),
     "lacp_verbose.pretty.json": dumps(document([sc.LACP], RenderOptions(verbose=True)), pretty=True),
-    "all.json": dumps(
-        document([sc.LO0, sc.VETH_UP, sc.PORT_FXP1, sc.LACP_LONELY, sc.ROUNDROBIN]), pretty=False
-    ),
+    "all.json": dumps(document([sc.LO0, sc.VETH_UP, sc.PORT_FXP1, sc.LACP_LONELY, sc.ROUNDROBIN]), pretty=False),
     "configure.pretty.json": dumps(
         document(
             [sc.FAILOVER],
@@ -137,9 +135,7 @@ def test_non_ethernet_link_address() -> None:
 
 def test_point_to_point_destination() -> None:
     obj = interface_object(replace(sc.VETH_UP, addresses=(Address("inet", "10.9.0.1", 32, peer="10.9.0.2"),)))
-    assert obj["inet"] == [
-        {"address": "10.9.0.1", "prefixlen": 32, "netmask": "0xffffffff", "destination": "10.9.0.2"}
-    ]
+    assert obj["inet"] == [{"address": "10.9.0.1", "prefixlen": 32, "netmask": "0xffffffff", "destination": "10.9.0.2"}]
 
 
 def test_non_ascii_description_is_kept_as_utf8() -> None:

@@ -426,9 +426,7 @@ def test_groups_all_is_hidden() -> None:
 def test_inet6_flags_in_freebsd_order() -> None:
     state = replace(
         sc.VETH_UP,
-        addresses=(
-            Address("inet6", "2001:db8::5", 64, flags=("autoconf", "deprecated", "weird", "tentative")),
-        ),
+        addresses=(Address("inet6", "2001:db8::5", 64, flags=("autoconf", "deprecated", "weird", "tentative")),),
     )
     assert "\tinet6 2001:db8::5 prefixlen 64 tentative deprecated autoconf weird\n" in render(state)
 
