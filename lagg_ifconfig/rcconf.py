@@ -228,19 +228,15 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement, pp.ParserEleme
     arith = _lx("$((").set_parse_action(_fatal(MSG_ARITH))
     cmdsub = _lx("$(").set_parse_action(_fatal(MSG_CMDSUB))
     backtick = _lx("`").set_parse_action(_fatal(MSG_BACKTICK))
-    special = _rx(r"\$[0-9@*#?$!-]").set_parse_action(
-        _fatal(lambda t: f"special parameter {t} is not supported")
-    )
-    bad_brace = _rx(r"\$\{[^}\n]*\}?").set_parse_action(
-        _fatal(lambda t: f"unsupported parameter expansion {t}")
-    )
+    special = _rx(r"\$[0-9@*#?$!-]").set_parse_action(_fatal(lambda t: f"special parameter {t} is not supported"))
+    bad_brace = _rx(r"\$\{[^}\n]*\}?").set_parse_action(_fatal(lambda t: f"unsupported parameter expansion {t}"))
     dollar = _lx("$").set_parse_action(lambda: Lit("$"))
 
     def param(quoted: bool, default_word: pp.ParserElement) -> pp.ParserElement:
         plain_brace = _rx(r"\$\{" + NAME_RE + r"\}").set_parse_action(_ref_of(quoted))
-        op_brace = (
-            _rx(r"\$\{" + NAME_RE + r":?[-+]") + pp.Optional(default_word) + _lx("}")
-        ).set_parse_action(_ref_of(quoted))
+        op_brace = (_rx(r"\$\{" + NAME_RE + r":?[-+]") + pp.Optional(default_word) + _lx("}")).set_parse_action(
+            _ref_of(quoted)
+        )
         simple = _rx(r"\$" + NAME_RE).set_parse_action(_simple_ref(quoted))
         return (
             arith | cmdsub | backtick | plain_brace | op_brace | bad_brace | special | simple | dollar
@@ -255,9 +251,7 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement, pp.ParserEleme
     dq_bs = _lx("\\").set_parse_action(lambda: Lit("\\"))
     dq_text = _rx(r'[^"\\$`]+').set_parse_action(_lit(lambda t: t))
     dq_brace_text = _rx(r'[^"}\\$`]+').set_parse_action(_lit(lambda t: t))
-    dq_default <<= pp.OneOrMore(nl_cont | dq_brace_esc | dq_bs | dq_param | dq_brace_text).set_parse_action(
-        _word_of
-    )
+    dq_default <<= pp.OneOrMore(nl_cont | dq_brace_esc | dq_bs | dq_param | dq_brace_text).set_parse_action(_word_of)
     unterminated_dq = pp.StringEnd().leave_whitespace().set_parse_action(_fatal(MSG_UNTERMINATED_DQ))
     dq = (
         _lx('"').suppress()
@@ -273,9 +267,7 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement, pp.ParserEleme
     u_default.leave_whitespace()
     u_param = param(False, u_default)
     u_brace_text = _rx(r"[^}'\"\\$`]+").set_parse_action(_lit(lambda t: t))
-    u_default <<= pp.OneOrMore(nl_cont | u_esc | sq | sq_open | dq | u_param | u_brace_text).set_parse_action(
-        _word_of
-    )
+    u_default <<= pp.OneOrMore(nl_cont | u_esc | sq | sq_open | dq | u_param | u_brace_text).set_parse_action(_word_of)
     bare = _rx(r"[^ \t\n'\"\\$`;&|<>()]+").set_parse_action(_lit(lambda t: t))
     word = pp.OneOrMore(nl_cont | u_esc | sq | sq_open | dq | u_param | bare).set_parse_action(_word_of)
     word = word.leave_whitespace()
@@ -291,9 +283,7 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement, pp.ParserEleme
         after = loc + len(name_eq)
         return _Assign(name_eq[:-1], (), loc, after, after)
 
-    assignment = (_rx(NAME_RE + "=") + pp.Optional(pp.Located(word).leave_whitespace())).set_parse_action(
-        assign_action
-    )
+    assignment = (_rx(NAME_RE + "=") + pp.Optional(pp.Located(word).leave_whitespace())).set_parse_action(assign_action)
     line = (
         pp.Optional(ws)
         + pp.Optional(assignment + pp.ZeroOrMore(ws + assignment))
@@ -303,7 +293,7 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement, pp.ParserEleme
     ).leave_whitespace()
     command_line = (
         pp.Optional(ws)
-        + pp.ZeroOrMore(word + pp.Optional(ws))
+        + pp.ZeroOrMore(pp.NotAny(_lx("#")) + word + pp.Optional(ws))
         + pp.Optional(comment)
         + pp.StringEnd().leave_whitespace()
     ).leave_whitespace()
@@ -1085,9 +1075,7 @@ class _Planner:
                 created.append(child)
                 debug = get_if_var(self.rc, child, "wlandebug_IF")
                 if debug:
-                    self.warn(
-                        f"wlandebug -i {child} {debug}: not supported", self.if_origin(child, "wlandebug_IF")
-                    )
+                    self.warn(f"wlandebug -i {child} {debug}: not supported", self.if_origin(child, "wlandebug_IF"))
         if created:
             self.steps.append(Message(f"Created wlan(4) interfaces: {' '.join(created)}."))
 
@@ -1336,9 +1324,7 @@ class _Planner:
 
     def numbered(self, prefix: str) -> list[str]:
         """``list_vars PREFIX[0-9]*`` sorted numerically on what follows ``PREFIX``."""
-        names = [
-            n for n in self.rc.names() if n.startswith(prefix) and n[len(prefix) : len(prefix) + 1].isdigit()
-        ]
+        names = [n for n in self.rc.names() if n.startswith(prefix) and n[len(prefix) : len(prefix) + 1].isdigit()]
 
         def key(name: str) -> tuple[int, str]:
             digits = re.match(r"[0-9]+", name[len(prefix) :])
@@ -1361,9 +1347,7 @@ class _Planner:
                 done = True
         return done
 
-    def expand_addr(
-        self, af: str, action: str, addr: str, extra: list[str], *, top: bool = True
-    ) -> list[str]:
+    def expand_addr(self, af: str, action: str, addr: str, extra: list[str], *, top: bool = True) -> list[str]:
         """``ifalias_expand_addr``: ``a.b.c.N-M[/len]`` (or an IPv6 range) to ``af addr ...`` words."""
         if af == "inet":
             return self.expand_inet(action, addr, extra, top)
