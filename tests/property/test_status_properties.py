@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import json
 import re
@@ -154,9 +155,20 @@ def test_render_never_raises_and_is_line_shaped(state: InterfaceState, opts: Ren
     assert first.startswith(f"{state.name}: flags=")
     # every further line is indented with a tab, except where a free-text field
     # (description, media, an address) itself contained a newline
-    free_text = "\n" in "".join([state.description or "", state.media or "", *(a.address for a in state.addresses)])
+    free_text = any("\n" in text for text in _strings(dataclasses.asdict(state)))
     if not free_text:
         assert all(line.startswith("\t") for line in rest)
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a (nested) asdict() value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _strings(v)]
+    return []
 
 
 @given(states)
