@@ -128,12 +128,8 @@ class LinkPair:
         b_config: ActorConfig | None = None,
     ) -> None:
         self.clock = FakeClock()
-        self.a = LacpSystem(
-            a_config or ActorConfig(system=SYSTEM_A, lagg_ifindex=10, fast_timeout=fast, strict=strict)
-        )
-        self.b = LacpSystem(
-            b_config or ActorConfig(system=SYSTEM_B, lagg_ifindex=20, fast_timeout=fast, strict=strict)
-        )
+        self.a = LacpSystem(a_config or ActorConfig(system=SYSTEM_A, lagg_ifindex=10, fast_timeout=fast, strict=strict))
+        self.b = LacpSystem(b_config or ActorConfig(system=SYSTEM_B, lagg_ifindex=20, fast_timeout=fast, strict=strict))
         self.n_ports = ports
         a_speeds = list(speeds) if speeds is not None else [1000] * ports
         self.speeds = {"a": a_speeds, "b": list(b_speeds) if b_speeds is not None else list(a_speeds)}
