@@ -301,6 +301,8 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement, pp.ParserEleme
 
 
 _LINE, _COMMAND_LINE, _WORD = _build_grammar()
+_LINE.parse_with_tabs()  # keep TABs: pyparsing would expand them and shift offsets
+_COMMAND_LINE.parse_with_tabs()
 
 #: A logical line: quoted strings and backslash-newlines may span physical lines.
 _LOGICAL_LINE = re.compile(

@@ -343,11 +343,7 @@ class _Session:
         variable = self.rc.variable(name)
         if variable is None:
             return ""
-        return (
-            variable.origin.rsplit(":", 1)[0]
-            if variable.origin != rcconf.DEFAULTS_ORIGIN
-            else variable.origin
-        )
+        return variable.origin.rsplit(":", 1)[0] if variable.origin != rcconf.DEFAULTS_ORIGIN else variable.origin
 
     # -- operations
 
@@ -400,9 +396,7 @@ class _Session:
     # -- commands
 
     def show_all(self) -> int:
-        names = sorted(
-            v.name for v in self.rc.variables if self.o.show_all == 2 or v.origin != rcconf.DEFAULTS_ORIGIN
-        )
+        names = sorted(v.name for v in self.rc.variables if self.o.show_all == 2 or v.origin != rcconf.DEFAULTS_ORIGIN)
         for name in names:
             self.verbose_prefix(name)
             self.show(name)
@@ -553,9 +547,7 @@ def _prepare(args: Sequence[str], environ: Mapping[str, str]) -> Options:
     if not options.list_files and not options.args and not options.show_all:
         raise _UsageError()
     if options.delete and options.show_all:
-        raise _UsageError(
-            f"{PROGRAM}: `-x' option incompatible with `-a'/`-A' options (use `-X' to override)"
-        )
+        raise _UsageError(f"{PROGRAM}: `-x' option incompatible with `-a'/`-A' options (use `-X' to override)")
     if options.check and options.show_all:
         raise _UsageError(f"{PROGRAM}: `-c' option incompatible with `-a'/`-A' options")
     return options

@@ -634,3 +634,12 @@ def test_handbook_blocks_parse_cleanly() -> None:
         parsed = rcconf.parse(block, "rc.conf")
         assert parsed.problems == ()
         assert len(parsed.assignments) == len(block.splitlines())
+
+
+def test_tabs_are_kept_and_offsets_exact() -> None:
+    text = 'a="x\ty"\t# c\nb=\t\n'
+    parsed = rcconf.parse(text, "f")
+    assert parsed.values() == {"a": "x\ty", "b": ""}
+    first = parsed.assignments[0]
+    assert text[first.value_start : first.value_end] == '"x\ty"'
+    assert rcconf.split_words("a\tb '\t'", {}) == ("a", "b", "\t")
