@@ -524,19 +524,22 @@ def run(argv: Sequence[str], env: Mapping[str, str], io: _Io) -> int:
         else:
             _print_states(states, opts, family, io, env)
         return 0
-    from lagg_ifconfig.syntax.parser import parse_words  # noqa: PLC0415
-
     ifname, words = args[0], args[1:]
-    inv = parse_words(ifname, words)
-    with Rtnl() as rtnl:
-        if inv.is_status_query:
+    if len(words) <= 1 and (not words or words[0] in _FAMILY_WORDS):
+        # A status query (name, optionally a family): no parser needed, and none loaded.
+        family = _FAMILY_WORDS[words[0]] if words else None
+        with Rtnl() as rtnl:
             if len(ifname) >= IFNAMSIZ:
                 io.warn(f"{ifname}: interface name too long, skipping")
             states = observe(rtnl, [ifname])
-            if not states:
-                raise BackendError(errno.ENXIO, text=f"interface {ifname} does not exist")
-            _print_states(states, opts, inv.family, io, env)
-            return 0
+        if not states:
+            raise BackendError(errno.ENXIO, text=f"interface {ifname} does not exist")
+        _print_states(states, opts, family, io, env)
+        return 0
+    from lagg_ifconfig.syntax.parser import parse_words  # noqa: PLC0415
+
+    inv = parse_words(ifname, words)
+    with Rtnl() as rtnl:
         return configure(rtnl, inv, opts, io, env)
 
 

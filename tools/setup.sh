@@ -30,4 +30,6 @@ if ! .venv/bin/python -c 'import lagg_ifconfig, pyroute2, pyparsing, rich, pytes
     .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
     touch .venv/.installed
 fi
+# PYTHONDONTWRITEBYTECODE may be set: write the bytecode once, or every CLI call recompiles.
+.venv/bin/python -m compileall -q lagg_ifconfig >/dev/null
 echo "setup: ready (.venv/bin/ifconfig)"
