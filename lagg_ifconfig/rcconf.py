@@ -52,11 +52,11 @@ alias ranges produce nothing (as FreeBSD's inet6 pass ends up doing).
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, NoReturn
 
 import pyparsing as pp
@@ -720,8 +720,7 @@ def merge(files: Iterable[RcFile], *, defaults: Mapping[str, str] = DEFAULTS) ->
 def _read_text(path: str) -> str | None:
     """File I/O: the text of ``path``, or None when it is missing or unreadable."""
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as stream:
-            return stream.read()
+        return Path(path).read_text(encoding="utf-8", errors="surrogateescape")
     except OSError:
         return None
 
@@ -737,7 +736,7 @@ def load_files(paths: Sequence[str], *, root: str = "/") -> list[RcFile]:
 
 
 def _under(root: str, path: str) -> str:
-    return path if root in ("", "/") else os.path.join(root, path.lstrip("/"))
+    return path if root in ("", "/") else str(Path(root, path.lstrip("/")))
 
 
 def load(
@@ -773,9 +772,9 @@ def load(
             base = directory.removesuffix("/rc.d")
             path = f"{base}/rc.conf.d/{service}"
             real = _under(root, path)
-            if os.path.isdir(real):
-                names = sorted(os.listdir(real))
-                files = [f"{path}/{n}" for n in names if os.path.isfile(os.path.join(real, n))]
+            if Path(real).is_dir():
+                names = sorted(p.name for p in Path(real).iterdir() if p.is_file())
+                files = [f"{path}/{n}" for n in names]
             else:
                 files = [path]
             for rcfile in load_files(files, root=root):
