@@ -433,10 +433,6 @@ def _diagnose(line: str, loc: int) -> str:
     return f"'{word}' is not a variable assignment (commands are never run)"
 
 
-def _lineno(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 # ---------------------------------------------------------------------------
 # Parsed files
 # ---------------------------------------------------------------------------
@@ -491,31 +487,50 @@ def parse(text: str, filename: str = "") -> RcFile:
     (one :class:`RcConfError` per logical line, with ``filename`` and line)
     and contribute nothing.
     """
+    return _parse(text, filename, fast=True)
+
+
+#: The common line ``name="plain"`` / ``name='plain'`` / ``name=plain [# c]``,
+#: read without the grammar (the same result; a property test checks it).
+_SIMPLE_LINE = re.compile(
+    r"[ \t]*(" + NAME_RE + r")=(\"[^\"\\$`]*\"|'[^']*'|[^ \t\n'\"\\$`;&|<>()]*)[ \t]*(?:#[^\n]*)?"
+)
+
+
+def _parse(text: str, filename: str, *, fast: bool) -> RcFile:
     assignments: list[Assignment] = []
     problems: list[RcConfError] = []
+    lineno = 1
     for line_start, raw in _logical_lines(text):
+        first_line, lineno = lineno, lineno + raw.count("\n")
         if _BLANK_OR_COMMENT.fullmatch(raw):
             continue
         body = raw[:-1] if raw.endswith("\n") else raw
-        try:
-            tokens = _LINE.parse_string(body, parse_all=True)
-        except pp.ParseFatalException as exc:
-            problems.append(_problem(exc.msg, text, filename, line_start + exc.loc))
-            continue
-        except pp.ParseException as exc:
-            problems.append(_problem(_diagnose(body, exc.loc), text, filename, line_start + exc.loc))
-            continue
-        except RecursionError:
-            problems.append(_problem("expression nested too deeply", text, filename, line_start))
-            continue
-        found = [t for t in tokens if isinstance(t, _Assign)]
+        simple = _SIMPLE_LINE.fullmatch(body) if fast else None
+        if simple is not None:
+            quoted = simple.group(2)
+            inner = quoted[1:-1] if quoted[:1] in ("'", '"') else quoted
+            found = [_Assign(simple.group(1), (Lit(inner),), simple.start(1), simple.start(2), simple.end(2))]
+        else:
+            try:
+                found = [t for t in _LINE.parse_string(body, parse_all=True) if isinstance(t, _Assign)]
+            except pp.ParseFatalException as exc:
+                problems.append(_problem(exc.msg, filename, first_line + body.count("\n", 0, exc.loc)))
+                continue
+            except pp.ParseException as exc:
+                message = _diagnose(body, exc.loc)
+                problems.append(_problem(message, filename, first_line + body.count("\n", 0, exc.loc)))
+                continue
+            except RecursionError:
+                problems.append(_problem("expression nested too deeply", filename, first_line))
+                continue
         for item in found:
             assignments.append(
                 Assignment(
                     name=item.name,
                     value=_merge_lits(item.parts),
                     filename=filename,
-                    lineno=_lineno(text, line_start + item.start),
+                    lineno=first_line + body.count("\n", 0, item.start),
                     start=line_start + item.start,
                     value_start=line_start + item.value_start,
                     value_end=line_start + item.value_end,
@@ -527,8 +542,8 @@ def parse(text: str, filename: str = "") -> RcFile:
     return RcFile(filename, tuple(assignments), tuple(problems))
 
 
-def _problem(message: str, text: str, filename: str, offset: int) -> RcConfError:
-    return RcConfError(message, filename=filename, lineno=_lineno(text, offset))
+def _problem(message: str, filename: str, lineno: int) -> RcConfError:
+    return RcConfError(message, filename=filename, lineno=lineno)
 
 
 def _merge_lits(parts: Iterable[Part]) -> tuple[Part, ...]:

@@ -95,3 +95,38 @@ def test_sysrc_delete_removes_every_assignment(name: str, value: str) -> None:
 def test_split_words_inverts_shell_quoting(words: list[str]) -> None:
     text = " ".join(shlex.quote(w) for w in words)
     assert rcconf.split_words(text, {}) == tuple(words)
+
+
+@SETTINGS
+@given(text=shellish | st.text(max_size=80))
+def test_fast_path_agrees_with_the_grammar(text: str) -> None:
+    # The regular-expression shortcut for plain lines gives the grammar's result
+    fast = rcconf.parse(text, "f")
+    slow = rcconf._parse(text, "f", fast=False)
+    assert fast.assignments == slow.assignments
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+
+
+@SETTINGS
+@given(
+    lines=st.lists(
+        st.tuples(names, values, st.sampled_from(["", "  # c", "\t#x"]), st.sampled_from(['"', "'", ""])),
+        max_size=8,
+    )
+)
+def test_plain_files_parse_to_their_values(lines: list[tuple[str, str, str, str]]) -> None:
+    text = ""
+    expected: dict[str, str] = {}
+    for name, value, comment, quote in lines:
+        if quote == "'" and "'" not in value:
+            word = f"'{value}'"
+        elif quote == "" and value and all(c.isalnum() or c in "._/:,+-" for c in value):
+            word = value
+        else:
+            word = sysrc.quote_value(value)
+        text += f"{name}={word}{comment}\n"
+        expected[name] = value
+    for fast in (True, False):
+        parsed = rcconf._parse(text, "f", fast=fast)
+        assert parsed.problems == ()
+        assert parsed.values() == expected
