@@ -18,7 +18,9 @@ never run them.  Instead:
    special parameters, ``;``, pipes, redirections, ``if``/``for``/``case``,
    functions, ``export``, ``.``/``source``, plain commands) becomes an
    :class:`~lagg_ifconfig.errors.RcConfError` with file and line, collected
-   in :attr:`RcFile.problems`; the rest of the file is still read.  Values are
+   in :attr:`RcFile.problems`; the rest of the file is still read.  (A line
+   that is just ``name="plain"``, ``name='plain'`` or ``name=plain`` takes a
+   regular-expression shortcut with the same result.)  Values are
    kept *unexpanded* (:data:`Part` tuples) so that expansion can happen in
    source order across files, exactly as sourcing would.
 2. **Layering** (:func:`merge`, pure; :func:`load`, the only file I/O).  The
