@@ -124,9 +124,7 @@ class IfCtl:
         if nwords <= 0:
             return None
         data = bytearray(_LINK_SETTINGS_HDR.size + 3 * 4 * nwords)
-        _LINK_SETTINGS_HDR.pack_into(
-            data, 0, so.ETHTOOL_GLINKSETTINGS, 0, 0, 0, 0, 0, 0, 0, 0, nwords, 0, 0, 0, 0
-        )
+        _LINK_SETTINGS_HDR.pack_into(data, 0, so.ETHTOOL_GLINKSETTINGS, 0, 0, 0, 0, 0, 0, 0, 0, nwords, 0, 0, 0, 0)
         try:
             self._ethtool(name, data)
         except OSError:

@@ -61,12 +61,7 @@ def _setup_logging(name: str, foreground: bool) -> None:
 
 
 def _valid_name(name: str) -> bool:
-    return (
-        0 < len(name) < 16
-        and "/" not in name
-        and name not in (".", "..")
-        and not any(c.isspace() for c in name)
-    )
+    return 0 < len(name) < 16 and "/" not in name and name not in (".", "..") and not any(c.isspace() for c in name)
 
 
 def _serve(name: str, root: str, ready_fd: int) -> int:
@@ -189,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     try:
-        logf = os.open(
-            record.paths(name, args.run_dir, create=True).log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
-        )
+        logf = os.open(record.paths(name, args.run_dir, create=True).log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(logf, 2)
         os.close(logf)
     except OSError:

@@ -74,14 +74,10 @@ class ControlServer:
                 log.warning("control accept: %s", exc)
                 return
             conn.setblocking(False)
-            pid, uid, _gid = _UCRED.unpack(
-                conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
-            )
+            pid, uid, _gid = _UCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
             if uid != 0:
                 log.warning("control: refusing uid %d (pid %d)", uid, pid)
-                self._send(
-                    conn, control.ErrorReply(0, "DaemonError", errno.EPERM, op="laggd", ifname=self.name)
-                )
+                self._send(conn, control.ErrorReply(0, "DaemonError", errno.EPERM, op="laggd", ifname=self.name))
                 conn.close()
                 continue
             fd = conn.fileno()
@@ -148,9 +144,7 @@ class ControlServer:
         try:
             return self.dispatch(req)
         except BackendError as exc:
-            return control.ErrorReply(
-                req.id, type(exc).__name__, exc.errno or errno.EIO, exc.op, exc.ifname, exc.text
-            )
+            return control.ErrorReply(req.id, type(exc).__name__, exc.errno or errno.EIO, exc.op, exc.ifname, exc.text)
         except OSError as exc:
             code = exc.errno or errno.EIO
             return control.ErrorReply(req.id, "BackendError", code, "laggd", self.name, strerror(code))
