@@ -646,18 +646,22 @@ class Lagg:
                 self.tap = None
             self.destroy()
             return
-        up = bool(e.flags & so.IFF_UP)
+        # Events are snapshots and may be stale by now: re-read the TAP's current state.
+        try:
+            up = bool(self.ctl.flags(self.name) & so.IFF_UP)
+            mac = self.ctl.mac(self.name)
+            mtu = self.ctl.mtu(self.name)
+        except OSError:
+            return
         changed = up != self.tap_up
         self.tap_up = up
-        if len(e.address) == 6:
-            mac = format_mac(e.address)
-            if mac != self.lladdr:
-                log.info("%s: new MAC %s; reprogramming the ports", self.name, mac)
-                self._set_lagg_mac(mac)
-                self.save()
-        if e.mtu and e.mtu != self.mtu:
+        if mac != self.lladdr:
+            log.info("%s: new MAC %s; reprogramming the ports", self.name, mac)
+            self._set_lagg_mac(mac)
+            self.save()
+        if mtu != self.mtu:
             try:
-                self.set_mtu(e.mtu)
+                self.set_mtu(mtu)
             except BackendError:
                 with contextlib.suppress(OSError):
                     self.ctl.set_mtu(self.name, self.mtu)
