@@ -18,6 +18,11 @@ are re-raised on the client side as the same exception class.  ``apply``
 carries the *desired* lagg settings (a :class:`~lagg_ifconfig.model.LaggConfig`),
 never a plan, so resending it is harmless.
 
+Messages are ``NamedTuple`` classes rather than frozen dataclasses: the client
+imports this module on every ``ifconfig`` status call, and a NamedTuple class
+costs a sixth of a dataclass to create.  Code and tests tell messages apart by
+type (``isinstance``/``match``), never by tuple equality across types.
+
 Malformed input raises :class:`ControlProtocolError`.  This module is pure.
 """
 
@@ -25,8 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from lagg_ifconfig.errors import PortError
 from lagg_ifconfig.model import (
@@ -81,23 +85,20 @@ class ControlProtocolError(ValueError):
 # --- requests -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hello:
+class Hello(NamedTuple):
     """First request: the client's protocol versions."""
 
     id: int
     versions: tuple[int, ...] = (PROTOCOL_VERSION,)
 
 
-@dataclass(frozen=True)
-class Observe:
+class Observe(NamedTuple):
     """Ask for the lagg's current :class:`LaggStatus`."""
 
     id: int
 
 
-@dataclass(frozen=True)
-class Apply:
+class Apply(NamedTuple):
     """Make the lagg's settings ``config``; ``base_generation`` (if set) must match the daemon's."""
 
     id: int
@@ -105,24 +106,21 @@ class Apply:
     base_generation: int | None = None
 
 
-@dataclass(frozen=True)
-class SetMtu:
+class SetMtu(NamedTuple):
     """``ifconfig lagg0 mtu N``: the lagg and every port (spec §3.7)."""
 
     id: int
     mtu: int
 
 
-@dataclass(frozen=True)
-class SetLladdr:
+class SetLladdr(NamedTuple):
     """``ifconfig lagg0 ether X``: the lagg and every port (spec §3.6)."""
 
     id: int
     lladdr: str
 
 
-@dataclass(frozen=True)
-class Destroy:
+class Destroy(NamedTuple):
     """Give every port back, remove the TAP and the record, exit."""
 
     id: int
@@ -133,8 +131,7 @@ Request = Hello | Observe | Apply | SetMtu | SetLladdr | Destroy
 # --- replies --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HelloReply:
+class HelloReply(NamedTuple):
     """The daemon's answer to :class:`Hello`."""
 
     id: int
@@ -143,8 +140,7 @@ class HelloReply:
     name: str
 
 
-@dataclass(frozen=True)
-class StateReply:
+class StateReply(NamedTuple):
     """The lagg's status and the record generation it reflects."""
 
     id: int
@@ -152,8 +148,7 @@ class StateReply:
     generation: int
 
 
-@dataclass(frozen=True)
-class ApplyReply:
+class ApplyReply(NamedTuple):
     """Result of :class:`Apply`: the per-port failures (FreeBSD goes on after each)."""
 
     id: int
@@ -161,15 +156,13 @@ class ApplyReply:
     generation: int
 
 
-@dataclass(frozen=True)
-class Done:
+class Done(NamedTuple):
     """A request without a result succeeded."""
 
     id: int
 
 
-@dataclass(frozen=True)
-class ErrorReply:
+class ErrorReply(NamedTuple):
     """A request failed; ``kind`` names the exception class to raise on the client side."""
 
     id: int

@@ -35,8 +35,7 @@ import os
 import socket
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from lagg_ifconfig.control import ControlProtocolError, config_from_json, config_to_json
 from lagg_ifconfig.model import LaggConfig
@@ -70,8 +69,7 @@ class RecordError(OSError):
     """A record exists but cannot be read or parsed."""
 
 
-@dataclass(frozen=True)
-class MemberSave:
+class MemberSave(NamedTuple):
     """A member's attributes before it joined, restored when it leaves.
 
     ``disable_ipv6``/``arp_ignore`` are the sysctl texts, or "" when the
@@ -86,8 +84,7 @@ class MemberSave:
     disable_ipv6: str = ""
 
 
-@dataclass(frozen=True)
-class LaggRecord:
+class LaggRecord(NamedTuple):
     """Everything needed to rebuild a userspace lagg in a new ``laggd``."""
 
     name: str
@@ -98,7 +95,7 @@ class LaggRecord:
     mtu: int = 1500
     generation: int = 0
     tap_ifindex: int = 0
-    members: tuple[MemberSave, ...] = field(default=())
+    members: tuple[MemberSave, ...] = ()
 
     def member(self, name: str) -> MemberSave | None:
         """The saved attributes of member ``name``, if it is one."""
@@ -108,8 +105,7 @@ class LaggRecord:
         return None
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     """The files of one lagg in one namespace directory."""
 
     dir: str

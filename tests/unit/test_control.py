@@ -62,12 +62,16 @@ REPLIES: list[control.Reply] = [
 
 @pytest.mark.parametrize("msg", REQUESTS, ids=lambda m: type(m).__name__)
 def test_request_round_trip(msg: control.Request) -> None:
-    assert control.decode_request(control.encode(msg)) == msg
+    got = control.decode_request(control.encode(msg))
+    assert type(got) is type(msg)
+    assert got == msg
 
 
 @pytest.mark.parametrize("msg", REPLIES, ids=lambda m: type(m).__name__)
 def test_reply_round_trip(msg: control.Reply) -> None:
-    assert control.decode_reply(control.encode(msg)) == msg
+    got = control.decode_reply(control.encode(msg))
+    assert type(got) is type(msg)
+    assert got == msg
 
 
 def test_wire_form() -> None:
