@@ -57,9 +57,21 @@ One aggregation per lagg: ports are selected into the active aggregator only
 (``selection.py``).  Marker PDUs are answered (Marker Responder), never
 originated, so no "suppress distributing" wait.  No Churn Detection machines,
 no STANDBY, no version-2 TLVs, administrative values fixed as in FreeBSD.
-Deviation from the letter of 802.1AX, required by FreeBSD MAIN and our
-invariants: a port whose Receive machine is not CURRENT is UNSELECTED (the
-standard keeps an EXPIRED port selected).
+
+Deviations from the letter of 802.1AX, each FreeBSD's:
+
+* a port whose Receive machine is not CURRENT is UNSELECTED (MAIN never
+  selects a DEFAULTED port; the standard keeps an EXPIRED port selected);
+* a disabled port forgets its partner (``lacp_port_disable``: recordDefault,
+  state ``41<ACTIVITY,DEFAULTED>``), so ``port_moved`` can never be TRUE and
+  is not modelled;
+* DISTRIBUTING asserts NTT as the other Mux states do, so the partner sees
+  the bit at once rather than a periodic interval later.
+
+FreeBSD's own strict-mode quirk, setting the partner's SYNC bit whenever the
+partner's view of us matches even if the partner does not claim SYNC, is not
+copied: recordPDU follows the standard in both modes (strict mode selects
+the partner defaults only).
 """
 
 from __future__ import annotations
@@ -433,9 +445,7 @@ _SELECTED_BITS: Final = LacpState.AGGREGATION
 #: Bits compared by update_NTT.
 _NTT_BITS: Final = LacpState.ACTIVITY | LacpState.TIMEOUT | LacpState.SYNC | LacpState.AGGREGATION
 #: Partner admin state of non-strict ("optimistic") mode (spec §4.4).
-_OPTIMISTIC_STATE: Final = (
-    LacpState.SYNC | LacpState.AGGREGATION | LacpState.COLLECTING | LacpState.DISTRIBUTING
-)
+_OPTIMISTIC_STATE: Final = LacpState.SYNC | LacpState.AGGREGATION | LacpState.COLLECTING | LacpState.DISTRIBUTING
 #: Partner admin id in both modes: priorities 0xFFFF, the rest zero (spec §4.5).
 _PARTNER_ADMIN: Final = LacpId(0xFFFF, _ZERO_MAC, 0, 0xFFFF, 0)
 
@@ -609,6 +619,9 @@ class LacpSystem:
         self._last_now = -math.inf
         self._trace: deque[Transition] = deque(maxlen=TRACE_LENGTH)
         self._stats: dict[str, int] = dict.fromkeys(LacpStats.__dataclass_fields__, 0)
+        # LACPDU times of ports removed in the last second: a port removed and added
+        # again is the same wire, and the rate limit is about the wire.
+        self._recent_tx: dict[str, tuple[deque[float], float]] = {}
 
     # ----------------------------------------------------------------- public API
     @property
@@ -786,6 +799,9 @@ class LacpSystem:
     # ----------------------------------------------------------------- event handlers
     def _port_added(self, event: PortAdded, now: float) -> None:
         port = _Port(event)
+        self._recent_tx = {n: r for n, r in self._recent_tx.items() if now < r[1] + FAST_PERIODIC_TIME}
+        if port.name in self._recent_tx:
+            port.tx_times = self._recent_tx.pop(port.name)[0]
         self._ports[port.name] = port
         self._refresh_actor(port, now)
         self._mux_enter(port, MuxState.DETACHED, now)
@@ -795,6 +811,8 @@ class LacpSystem:
         self._set_distributing(port, False)
         self._set_collecting(port, False)
         del self._ports[port.name]
+        if port.tx_times:
+            self._recent_tx[port.name] = (port.tx_times, port.tx_times[-1])
         self._record(now, "port", port.name, port.mux.name, "PortRemoved", "REMOVED")
 
     def _port_enabled(self, port: _Port, event: PortEnabled, now: float) -> None:
@@ -889,9 +907,7 @@ class LacpSystem:
         return port.link_up and self._lacp_up
 
     def _actor_id(self, port: _Port) -> LacpId:
-        return LacpId(
-            self._actor.system_priority, self._actor.system, port.key, self._actor.port_priority, port.number
-        )
+        return LacpId(self._actor.system_priority, self._actor.system, port.key, self._actor.port_priority, port.number)
 
     def _refresh_actor(self, port: _Port, now: float) -> None:
         """Actor admin bits and key from the config and the media (FreeBSD lacp_linkstate)."""
@@ -927,9 +943,7 @@ class LacpSystem:
 
     def _active_ports(self) -> int:
         return sum(
-            1
-            for p in self._ports.values()
-            if p.mux is MuxState.DISTRIBUTING and p.selected is Selected.SELECTED
+            1 for p in self._ports.values() if p.mux is MuxState.DISTRIBUTING and p.selected is Selected.SELECTED
         )
 
     def _record(  # noqa: PLR0917  (a trace entry is six positional facts)
@@ -1266,11 +1280,7 @@ class LacpSystem:
 
     # ----------------------------------------------------------------- Transmit machine
     def _can_transmit(self, port: _Port) -> bool:
-        return (
-            self._port_enabled_var(port)
-            and port.full_duplex
-            and port.periodic is not PeriodicState.NO_PERIODIC
-        )
+        return self._port_enabled_var(port) and port.full_duplex and port.periodic is not PeriodicState.NO_PERIODIC
 
     def _tx(self, port: _Port, now: float) -> None:
         """NTT -> one LACPDU, unless three went out in the last second (NTT then waits)."""
