@@ -170,6 +170,7 @@ class LaggLab:
                     os.kill(pid, signal.SIGKILL)
                     _wait_gone(pid)
         shutil.rmtree(self.rundir, ignore_errors=True)
+        shutil.rmtree(f"{RUN_ROOT}/ns-{ns_inode(self.b)}", ignore_errors=True)  # made by lookups from B
 
 
 def _in_namespace(pid: int, ns: Netns) -> bool:
