@@ -10,7 +10,10 @@ returned actions.
 from lagg_ifconfig.lacp.machine import (
     AGGREGATE_WAIT_TIME,
     FAST_PERIODIC_TIME,
+    LACP_PORT_PRIORITY,
+    LACP_SYSTEM_PRIORITY,
     LONG_TIMEOUT_TIME,
+    MAX_TX_PER_PERIOD,
     SHORT_TIMEOUT_TIME,
     SLOW_PERIODIC_TIME,
     ActorChanged,
@@ -52,7 +55,10 @@ from lagg_ifconfig.lacp.selection import AggregatorId, choose_aggregator
 __all__ = [
     "AGGREGATE_WAIT_TIME",
     "FAST_PERIODIC_TIME",
+    "LACP_PORT_PRIORITY",
+    "LACP_SYSTEM_PRIORITY",
     "LONG_TIMEOUT_TIME",
+    "MAX_TX_PER_PERIOD",
     "SHORT_TIMEOUT_TIME",
     "SLOW_PERIODIC_TIME",
     "SLOW_PROTOCOLS_MAC",

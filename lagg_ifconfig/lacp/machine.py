@@ -777,7 +777,10 @@ class LacpSystem:
         if len(self._ports) >= LAGG_MAX_PORTS:
             raise LacpUsageError(f"a lagg has at most {LAGG_MAX_PORTS} ports")
         _check_mac("port MAC", event.mac)
+        if event.speed_mbps is None:
+            raise LacpUsageError("speed must be given (Mb/s, 0 if unknown)")
         self._validate_media(event.speed_mbps, event.full_duplex)
+        _check_bool("full_duplex", event.full_duplex)
         _check_bool("enabled", event.enabled)
 
     @staticmethod

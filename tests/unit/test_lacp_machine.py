@@ -31,6 +31,7 @@ from lagg_ifconfig.lacp import (
 from lagg_ifconfig.lacp.machine import TRACE_LENGTH
 from lagg_ifconfig.model import LacpId, LacpPortInfo, LacpState, PortFlag
 from tests.lacp_harness import SYSTEM_A, SYSTEM_B, LinkPair
+from tests.unit.test_lacp_pdu import VECTORS, load_vector
 
 S = LacpState
 IN_SYNC_FAST = S.ACTIVITY | S.TIMEOUT | S.AGGREGATION | S.SYNC | S.COLLECTING | S.DISTRIBUTING  # 0x3f
@@ -466,6 +467,8 @@ def test_usage_errors_change_nothing() -> None:
         (PortAdded("fxp9", 9, 1000, True, b"\x01"), lp.now),  # bad MAC
         (PortAdded("fxp9", 9, -1, True, mac), lp.now),  # bad speed
         (PortAdded("", 9, 1000, True, mac), lp.now),
+        (PortAdded("fxp9", 9, 1000, None, mac), lp.now),  # type: ignore[arg-type]
+        (PortAdded("fxp9", 9, None, True, mac), lp.now),  # type: ignore[arg-type]
         (PortEnabled("fxp0", 1), lp.now),  # type: ignore[arg-type]
         (PortEnabled("fxp0", True, speed_mbps=-5), lp.now),
         (PduReceived("fxp0", 42), lp.now),  # type: ignore[arg-type]
@@ -538,3 +541,31 @@ def test_port_removed_and_added_again_keeps_the_rate_limit() -> None:
     times = lp.lacpdu_times[("a", "fxp0")]
     assert all(later >= earlier + 1.0 for earlier, later in zip(times, times[3:], strict=False))
     lp.run_until(lambda: converged(lp), timeout=35.0)
+
+
+def test_replaying_ovs_reproduces_our_captured_frames_byte_for_byte() -> None:
+    # GIVEN the lab's side of captures/ovs-fast.pcapng: lagg MAC 02:00:00:00:0a:01, lagg
+    # if_index 10, fxp0 = if_index 2 at 10 Gb/s with MAC 06:c3:e0:e2:95:30, fast timeout
+    ours_first, _ = load_vector(VECTORS / "ours-fast-expired.hex")
+    ours_in_sync, _ = load_vector(VECTORS / "ours-fast-in-sync.hex")
+    ovs_reply, _ = load_vector(VECTORS / "ovs-fast-first-reply.hex")
+    ovs_in_sync, _ = load_vector(VECTORS / "ovs-fast-in-sync.hex")
+    system = LacpSystem(ActorConfig(bytes.fromhex("020000000a01"), lagg_ifindex=10, fast_timeout=True))
+    system.handle(PortAdded("fxp0", 2, 10_000, True, bytes.fromhex("06c3e0e29530"), True), 0.0)
+    system.handle(LacpEnabled(True), 0.0)
+
+    def sent(now: float) -> list[bytes]:
+        return [a.frame for a in system.poll(now) if isinstance(a, Transmit)]
+
+    # THEN our first LACPDU is the captured one, to the byte
+    assert sent(0.0) == [ours_first]
+    # WHEN OVS answers as it did, and time passes
+    system.handle(PduReceived("fxp0", ovs_reply), 0.001)
+    frames = sent(0.001)
+    for now in (1.0, 2.0):
+        frames += sent(now)
+        system.handle(PduReceived("fxp0", ovs_in_sync), now + 0.001)
+        frames += sent(now + 0.001)
+    # THEN the port distributes, and what it says is what the wire carried then
+    assert system.snapshot().port("fxp0").mux_state == "DISTRIBUTING"
+    assert frames[-1] == ours_in_sync
