@@ -1,4 +1,4 @@
-"""LACPDU and Marker PDU codec (IEEE 802.1AX clause 6.4.2 and 6.5.3; 802.3 Annex 57A).
+"""LACPDU and Marker PDU codec (802.1AX-2008 5.4.2 and 5.5.3; 802.3 Annex 57A).
 
 Theory of operation
 -------------------
@@ -16,7 +16,8 @@ mapping, checks the constants and builds the value.  Field names are the
 standard's (``actor_system_priority``, ``collector_max_delay``, ...), so tests
 address fields by name, never by offset.
 
-Receiver leniency (802.1AX 6.4.2.3, "be liberal in what you accept"):
+Receiver leniency (802.1AX asks receivers not to validate reserved fields and to
+read a later version as their own):
 
 * reserved octets are ignored, whatever they hold;
 * a version above 1 is accepted and read as version 1: the actor, partner and
@@ -244,7 +245,7 @@ class LacpPdu:
 
 
 class MarkerTlv(enum.IntEnum):
-    """Marker PDU TLV types (802.1AX 6.5.3.3)."""
+    """Marker PDU TLV types (802.1AX-2008 5.5.3.3)."""
 
     INFORMATION = 1
     RESPONSE = 2
@@ -252,7 +253,7 @@ class MarkerTlv(enum.IntEnum):
 
 @dataclass(frozen=True)
 class MarkerPdu:
-    """One Marker Information or Marker Response PDU (802.1AX 6.5.3.3)."""
+    """One Marker Information or Marker Response PDU (802.1AX-2008 5.5.3.3)."""
 
     tlv_type: MarkerTlv
     requester_port: int

@@ -1,4 +1,4 @@
-"""Selection Logic (802.1AX 6.4.14) for one aggregation per lagg.
+"""Selection Logic (802.1AX-2008 5.4.14) for one aggregation per lagg.
 
 Theory of operation
 -------------------
@@ -42,7 +42,7 @@ __all__ = ["AggregatorId", "Candidate", "choose_aggregator", "eligibility"]
 
 @dataclass(frozen=True, order=True)
 class AggregatorId:
-    """What ports must share to be aggregated (802.1AX 6.4.14.1, 6.3.5).
+    """What ports must share to be aggregated (802.1AX-2008 5.4.14.1, 5.3.5).
 
     ``individual_port`` is the actor port number of an Individual link (ours
     or the partner's Aggregation bit clear): such a link is an aggregator of
