@@ -166,37 +166,6 @@ def parse_leading(argv: Sequence[str]) -> tuple[Options, list[str]]:
     return opts, args[i:]
 
 
-# -- network namespaces (-j) ---------------------------------------------------------------
-
-_CLONE_NEWNET = 0x40000000
-_CLONE_NEWNS = 0x00020000
-_MS_REC, _MS_SLAVE = 0x4000, 0x80000
-
-
-def enter_netns(name: str) -> None:
-    """Enter network namespace ``name`` like ``ip netns exec`` (sysfs remounted for it)."""
-    import ctypes  # noqa: PLC0415  (only -j needs it)
-
-    path = name if "/" in name else f"/run/netns/{name}"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        raise LaggError(f'jail "{name}" not found') from None
-    libc = ctypes.CDLL(None, use_errno=True)
-    try:
-        if libc.setns(fd, _CLONE_NEWNET) != 0:
-            code = ctypes.get_errno()
-            raise BackendError(code, op=f"setns({name})")
-    finally:
-        os.close(fd)
-    # /sys shows the namespace of whoever mounted it: give ourselves a private mount
-    # namespace with a fresh sysfs, as iproute2 does.  Failure only degrades /sys reads.
-    if libc.unshare(_CLONE_NEWNS) == 0:
-        libc.mount(b"none", b"/", None, _MS_REC | _MS_SLAVE, None)
-        libc.umount2(b"/sys", 2)
-        libc.mount(name.encode(), b"/sys", b"sysfs", 0, None)
-
-
 # -- observing ---------------------------------------------------------------------------
 
 
@@ -500,6 +469,8 @@ def run(argv: Sequence[str], env: Mapping[str, str], io: _Io) -> int:
     if opts.backend is not None:
         os.environ["LAGG_IFCONFIG_BACKEND"] = opts.backend
     if opts.jail is not None:
+        from lagg_ifconfig.linux.rtnl import enter_netns  # noqa: PLC0415
+
         enter_netns(opts.jail)
     if opts.cloners:
         io.out.write(" ".join(_CLONERS) + "\n")

@@ -487,15 +487,22 @@ def enter_netns(name: str) -> None:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as exc:
         code = exc.errno or errno.ENOENT
-        raise RtnlError(
-            code, f'jail "{name}" not found' if code == errno.ENOENT else "", op="setns"
-        ) from None
+        if code == errno.ENOENT:  # FreeBSD's jail_getid() text, with no operation prefix
+            raise RtnlError(code, f'jail "{name}" not found') from None
+        raise RtnlError(code, op="setns") from None
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
             raise RtnlError(ctypes.get_errno(), op="setns")
     finally:
         os.close(fd)
+    # /sys shows the namespace of whoever mounted it: take a private mount namespace with a
+    # fresh sysfs, as ``ip netns exec`` does.  Failure only degrades /sys reads (netlink and
+    # SIOCETHTOOL, which the CLI uses, follow the thread's namespace anyway).
+    if libc.unshare(0x00020000) == 0:  # CLONE_NEWNS
+        libc.mount(b"none", b"/", None, 0x4000 | 0x80000, None)  # MS_REC | MS_SLAVE
+        libc.umount2(b"/sys", 2)  # MNT_DETACH
+        libc.mount(b"sysfs", b"/sys", b"sysfs", 0, None)
 
 
 # --- the client -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from lagg_ifconfig import plan as p
 from lagg_ifconfig.apply import execute
-from lagg_ifconfig.config import World, fold
+from lagg_ifconfig.config import Folded, World, fold
 from lagg_ifconfig.errors import BackendError, PartialApplyError, PortError
 from lagg_ifconfig.model import Address, InterfaceConfig, LaggConfig, LaggOption, LaggProto, Nd6Flag
 from lagg_ifconfig.syntax.parser import parse_words
@@ -21,7 +21,7 @@ BGE0 = InterfaceConfig(name="bge0", up=False, mtu=1500, description="")
 LAGG0 = InterfaceConfig(name="lagg0", up=False, mtu=1500, description="", lagg=LaggConfig())
 
 
-def folded(current: InterfaceConfig, words: str, *, is_lagg: bool = False):  # type: ignore[no-untyped-def]
+def folded(current: InterfaceConfig, words: str, *, is_lagg: bool = False) -> Folded:
     return fold(current, parse_words(current.name, words.split()), is_lagg=is_lagg, world=WORLD)
 
 
