@@ -261,6 +261,7 @@ def _status_to_json(status: LaggStatus) -> dict[str, Any]:
         "flapping": status.flapping,
         "backend": status.backend,
         "deviations": list(status.deviations),
+        "counters": dict(status.counters),
     }
     if status.lag_id is not None:
         out["lag_id"] = [_lacp_id_to_json(status.lag_id[0]), _lacp_id_to_json(status.lag_id[1])]
@@ -307,6 +308,7 @@ def _status_from_json(obj: object) -> LaggStatus:
         lag_id=lag_id,
         backend=_str(d.get("backend", ""), "backend"),
         deviations=tuple(_str(x, "deviations[]") for x in _list(d.get("deviations", []), "deviations")),
+        counters=tuple(sorted((k, _int(v, k)) for k, v in _mapping(d.get("counters", {}), "counters").items())),
     )
 
 

@@ -277,6 +277,8 @@ class LaggStatus:
     lag_id: tuple[LacpId, LacpId] | None = None
     backend: str = ""
     deviations: tuple[str, ...] = ()
+    #: Backend counters (frames, drops, LACP PDUs ...) by name, sorted; never printed as FreeBSD text.
+    counters: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

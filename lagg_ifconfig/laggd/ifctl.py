@@ -20,6 +20,7 @@ _IFREQ: Final = struct.Struct("16s16s")
 _ETHTOOL_VALUE: Final = struct.Struct("=II")
 _LINK_SETTINGS_HDR: Final = struct.Struct("=IIBBBBBBBbBBBB28x")  # 48 bytes
 _ARPHRD_ETHER: Final = 1
+_DUPLEX_HALF: Final = 0x00
 
 
 def parse_mac(text: str) -> bytes:
@@ -131,13 +132,17 @@ class IfCtl:
             return None
         return data
 
-    def speed(self, name: str) -> int:
-        """Link speed in Mb/s (0 when unknown)."""
+    def media(self, name: str) -> tuple[int, bool]:
+        """Link speed in Mb/s (0 when unknown) and whether the link is full duplex.
+
+        Only an explicit half duplex counts as half: a driver that does not say (veth, TAP)
+        is taken as full, as Linux bonding's 802.3ad does.
+        """
         data = self._link_settings(name)
         if data is None:
-            return 0
+            return 0, True
         speed = int(_LINK_SETTINGS_HDR.unpack_from(data)[1])
-        return 0 if speed in (0, 0xFFFFFFFF) else speed
+        return (0 if speed in (0, 0xFFFFFFFF) else speed), data[8] != _DUPLEX_HALF
 
     def set_speed(self, name: str, mbps: int) -> bool:
         """Set the reported speed (TAP: tun's ``set_link_ksettings``); False if unsupported."""

@@ -53,7 +53,7 @@ from lagg_ifconfig.laggd import members
 from lagg_ifconfig.laggd import sockopts as so
 from lagg_ifconfig.laggd.carrier import LinkEvent, LinkMonitor, get_link
 from lagg_ifconfig.laggd.datapath import BUF_SIZE, Tap, open_member_socket
-from lagg_ifconfig.laggd.ifctl import IfCtl, format_mac
+from lagg_ifconfig.laggd.ifctl import IfCtl, format_mac, parse_mac
 from lagg_ifconfig.laggd.lacp_hook import LacpHook, make_lacp_hook
 from lagg_ifconfig.model import (
     LAGG_MAX_PORTS,
@@ -61,6 +61,7 @@ from lagg_ifconfig.model import (
     LaggOption,
     LaggProto,
     LaggStatus,
+    PortFlag,
     PortStatus,
 )
 from lagg_ifconfig.record import LaggRecord, MemberSave
@@ -84,7 +85,7 @@ _EV_IN: Final = select.EPOLLIN
 class Port:
     """One member: its socket, FreeBSD state and saved attributes."""
 
-    __slots__ = ("collecting", "distributing", "index", "link", "save", "sock", "speed", "up")
+    __slots__ = ("collecting", "distributing", "full_duplex", "index", "link", "save", "sock", "speed", "up")
 
     def __init__(self, save: MemberSave, sock: socket.socket) -> None:
         self.save = save
@@ -93,6 +94,7 @@ class Port:
         self.link = False
         self.up = False
         self.speed = 0
+        self.full_duplex = True
         self.collecting = False
         self.distributing = False
 
@@ -108,6 +110,11 @@ class Port:
     def active(self) -> bool:
         """FreeBSD's PORTACTIVE: link up and administratively up."""
         return self.link and self.up
+
+    @property
+    def mac(self) -> bytes:
+        """The member's own MAC (before it took the lagg's): the source of its LACPDUs."""
+        return parse_mac(self.save.mac)
 
 
 def _random_lladdr() -> str:
@@ -269,7 +276,7 @@ class Lagg:
 
     def _read_port(self, port: Port) -> bool:
         """Re-read a member's admin state and carrier; True if PORTACTIVE or speed changed."""
-        before = (port.active, port.speed)
+        before = (port.active, port.speed, port.full_duplex)
         try:
             flags = self.ctl.flags(port.name)
             port.up = bool(flags & so.IFF_UP)
@@ -280,8 +287,8 @@ class Lagg:
         except OSError:
             port.up = port.link = False
         if port.link and (not before[0] or port.speed == 0):
-            port.speed = self.ctl.speed(port.name)
-        return (port.active, port.speed) != before
+            port.speed, port.full_duplex = self.ctl.media(port.name)
+        return (port.active, port.speed, port.full_duplex) != before
 
     def refresh_links(self, *, force: bool = False) -> None:
         """Re-read every member; rebuild if anything changed."""
@@ -338,12 +345,9 @@ class Lagg:
         states = [PortState(p.ifindex, p.active, p.collecting, p.distributing) for p in self.ports]
         primary = self.ports.index(self.primary) if self.primary in self.ports else -1
         c = self.config
-        flags = port_flags(c.proto, states, primary)
         lacp = self.lacp
-        ports = tuple(
-            PortStatus(p.name, p.ifindex, f, lacp.port_info(p) if lacp is not None else None)
-            for p, f in zip(self.ports, flags, strict=True)
-        )
+        flags = port_flags(c.proto, states, primary)
+        ports = tuple(self._port_status(p, f) for p, f in zip(self.ports, flags, strict=True))
         if c.proto is LaggProto.LACP:
             active = sum(1 for p in self.ports if p.distributing)
         else:
@@ -360,7 +364,17 @@ class Lagg:
             flapping=lacp.flapping() if lacp is not None else 0,
             lag_id=lacp.lag_id() if lacp is not None else None,
             backend="userspace",
+            counters=tuple(sorted({**self.counters, **(lacp.counters() if lacp is not None else {})}.items())),
         )
+
+    def _port_status(self, port: Port, flags: PortFlag) -> PortStatus:
+        if self.lacp is None:
+            return PortStatus(port.name, port.ifindex, flags)
+        # lacp: ACTIVE means "in the active aggregator", which only the machine knows (spec §3.2).
+        lacp = self.lacp.port_status(port)
+        if lacp is None:
+            return PortStatus(port.name, port.ifindex, PortFlag(0))
+        return PortStatus(port.name, port.ifindex, lacp[0], lacp[1])
 
     # -- protocol ---------------------------------------------------------------------------------
 
@@ -401,6 +415,10 @@ class Lagg:
         return self.tap_up
 
     @property
+    def lagg_ifindex(self) -> int:
+        return self.tap_ifindex
+
+    @property
     def lladdr_bytes(self) -> bytes:
         return bytes(int(x, 16) for x in self.lladdr.split(":"))
 
@@ -412,12 +430,20 @@ class Lagg:
             raise BackendError(errno.EAGAIN, op="laggd apply", ifname=self.name)
         errors: list[PortError] = []
         proto_changed = cfg.proto is not self.config.proto
+        lacp_options = LaggOption.LACP_FAST_TIMO | LaggOption.LACP_STRICT
+        options_changed = (cfg.options ^ self.config.options) & lacp_options
         self.config = LaggConfig(
             cfg.proto, self.config.ports, cfg.hash, cfg.options, cfg.flowid_shift, cfg.rr_limit, cfg.laggtype
         )
         if proto_changed:
             self.portmap.reset_sequence(0)
             self._set_proto_state(cfg.proto)
+        elif options_changed and self.lacp is not None:
+            self.lacp.configure(
+                fast_timeout=bool(cfg.options & LaggOption.LACP_FAST_TIMO),
+                strict=bool(cfg.options & LaggOption.LACP_STRICT),
+                now=time.monotonic(),
+            )
         for port in list(self.order):
             if port.name not in cfg.ports:
                 self.remove_port(port)

@@ -60,7 +60,7 @@ def ns_inode(ns: Netns) -> int:
 class LaggLab:
     """Namespace A with fxp0/fxp1, namespace B bridging their peers; helpers around the API."""
 
-    def __init__(self, registry: NetnsRegistry, *, ipv6: bool = False, ports: int = 2) -> None:
+    def __init__(self, registry: NetnsRegistry, *, ipv6: bool = False, ports: int = 2, bridge: bool = True) -> None:
         self.registry = registry
         self.a = registry.create(ipv6=ipv6)
         self.b = registry.create()
@@ -72,11 +72,12 @@ class LaggLab:
             run([*ours, "type", "veth", "peer", "name", f"lp{i}", "index", str(40 + i), "netns", self.b.name])
             self.a.ip("link", "set", n, "up")
             self.b.ip("link", "set", f"lp{i}", "up")
-        self.b.ip("link", "add", "br0", "type", "bridge", "forward_delay", "0")
-        for i in range(ports):
-            self.b.ip("link", "set", f"lp{i}", "master", "br0")
-        self.b.ip("link", "set", "br0", "up")
-        self.b.ip("addr", "add", f"{PEER_ADDR}/24", "dev", "br0")
+        if bridge:
+            self.b.ip("link", "add", "br0", "type", "bridge", "forward_delay", "0")
+            for i in range(ports):
+                self.b.ip("link", "set", f"lp{i}", "master", "br0")
+            self.b.ip("link", "set", "br0", "up")
+            self.b.ip("addr", "add", f"{PEER_ADDR}/24", "dev", "br0")
         self.a.wait_operstate(*names)
         self.b.wait_operstate(*(f"lp{i}" for i in range(ports)))
         self.rundir = f"{RUN_ROOT}/ns-{ns_inode(self.a)}"
@@ -161,16 +162,17 @@ class LaggLab:
     # -- cleanup --------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """End the laggd processes our calls started in namespace A; remove its run directory."""
-        for pidfile in glob.glob(f"{self.rundir}/*.pid"):
-            with contextlib.suppress(OSError, ValueError):
-                with open(pidfile) as f:
-                    pid = int(f.read().strip())
-                if _in_namespace(pid, self.a):
-                    os.kill(pid, signal.SIGKILL)
-                    _wait_gone(pid)
-        shutil.rmtree(self.rundir, ignore_errors=True)
-        shutil.rmtree(f"{RUN_ROOT}/ns-{ns_inode(self.b)}", ignore_errors=True)  # made by lookups from B
+        """End the laggd processes started in namespaces A and B; remove their run directories."""
+        for ns in (self.a, self.b):
+            rundir = f"{RUN_ROOT}/ns-{ns_inode(ns)}"
+            for pidfile in glob.glob(f"{rundir}/*.pid"):
+                with contextlib.suppress(OSError, ValueError):
+                    with open(pidfile) as f:
+                        pid = int(f.read().strip())
+                    if _in_namespace(pid, ns):
+                        os.kill(pid, signal.SIGKILL)
+                        _wait_gone(pid)
+            shutil.rmtree(rundir, ignore_errors=True)
 
 
 def _in_namespace(pid: int, ns: Netns) -> bool:
