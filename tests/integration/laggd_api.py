@@ -28,6 +28,7 @@ def _status(st: LaggStatus) -> dict[str, Any]:
         "active_ports": st.active_ports,
         "flapping": st.flapping,
         "backend": st.backend,
+        "counters": dict(st.counters),
     }
 
 

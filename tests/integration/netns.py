@@ -93,15 +93,12 @@ def require_netns() -> None:
     pytest.skip(reason)
 
 
-def run(
-    argv: Sequence[str], *, check: bool = True, input: str | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(argv: Sequence[str], *, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` and return its result; on failure the error names the command and its stderr."""
     proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(
-            f"command failed ({proc.returncode}): {' '.join(argv)}\n"
-            f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
+            f"command failed ({proc.returncode}): {' '.join(argv)}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
         )
     return proc
 
@@ -118,9 +115,7 @@ class Netns:
 
     # -- commands -------------------------------------------------------------------------------
 
-    def exec(
-        self, *argv: str, check: bool = True, input: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    def exec(self, *argv: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run a command inside the namespace (``ip netns exec``), wait for it, return its result."""
         return run(["ip", "netns", "exec", self.name, *argv], check=check, input=input)
 
@@ -217,9 +212,7 @@ class NetnsRegistry:
         ns = Netns(self, name)
         self.namespaces.append(ns)
         if not ipv6:
-            ns.exec(
-                "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"
-            )
+            ns.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
         if lo_up:
             ns.ip("link", "set", "lo", "up")
         return ns

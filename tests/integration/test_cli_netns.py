@@ -147,9 +147,7 @@ def test_json_output(bge0: Netns) -> None:
         (("bge0", "nosuchword"), "ifconfig: nosuchword: bad value\n"),
     ],
 )
-def test_errors_are_freebsd_texts_and_change_nothing(
-    bge0: Netns, words: tuple[str, ...], stderr: str
-) -> None:
+def test_errors_are_freebsd_texts_and_change_nothing(bge0: Netns, words: tuple[str, ...], stderr: str) -> None:
     before = snapshot(bge0)
     result = ifconfig(bge0, *words)
     assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)
@@ -175,9 +173,7 @@ def test_usage_errors(bge0: Netns) -> None:
     result = ifconfig(bge0, "-l", "-a")
     assert result.returncode == 1
     assert result.stderr.startswith("usage: ifconfig")
-    result = subprocess.run(
-        [IFCONFIG, "-j", "nosuchnetns", "-l"], text=True, capture_output=True, check=False
-    )
+    result = subprocess.run([IFCONFIG, "-j", "nosuchnetns", "-l"], text=True, capture_output=True, check=False)
     assert (result.returncode, result.stderr) == (1, 'ifconfig: jail "nosuchnetns" not found\n')
 
 

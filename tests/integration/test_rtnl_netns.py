@@ -274,11 +274,7 @@ def test_delete_primary_keeps_secondaries(ns: Netns, rt: Rtnl) -> None:
 def test_inet6_add_delete_without_prefixlen(ns: Netns, rt: Rtnl) -> None:
     i = _index(rt, "bge0")
     rt.add_address(i, socket.AF_INET6, "2001:db8::1", 64)
-    got = [
-        (a["local"], a["prefixlen"])
-        for a in ns.addrs("bge0")
-        if a["family"] == "inet6" and a["scope"] == "global"
-    ]
+    got = [(a["local"], a["prefixlen"]) for a in ns.addrs("bge0") if a["family"] == "inet6" and a["scope"] == "global"]
     assert got == [("2001:db8::1", 64)]
     rt.del_address(i, socket.AF_INET6, "2001:db8::1")
     assert not [a for a in ns.addrs("bge0") if a["family"] == "inet6" and a["scope"] == "global"]

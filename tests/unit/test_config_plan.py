@@ -14,9 +14,7 @@ from lagg_ifconfig.errors import BackendError, PartialApplyError, PortError
 from lagg_ifconfig.model import Address, InterfaceConfig, LaggConfig, LaggOption, LaggProto, Nd6Flag
 from lagg_ifconfig.syntax.parser import parse_words
 
-WORLD = World(
-    link_types={"fxp0": "ether", "fxp1": "ether", "lo": "loopback", "lagg0": "ether", "bge0": "ether"}
-)
+WORLD = World(link_types={"fxp0": "ether", "fxp1": "ether", "lo": "loopback", "lagg0": "ether", "bge0": "ether"})
 BGE0 = InterfaceConfig(name="bge0", up=False, mtu=1500, description="")
 LAGG0 = InterfaceConfig(name="lagg0", up=False, mtu=1500, description="", lagg=LaggConfig())
 

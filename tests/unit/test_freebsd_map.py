@@ -48,9 +48,7 @@ def test_down_is_8802() -> None:
 
 
 def test_loopback_is_freebsd_lo0() -> None:
-    lo = Link(
-        index=1, name="lo", flags=IFF.UP | IFF.LOOPBACK | IFF.RUNNING | IFF.LOWER_UP, mtu=65536, arphrd=772
-    )
+    lo = Link(index=1, name="lo", flags=IFF.UP | IFF.LOOPBACK | IFF.RUNNING | IFF.LOWER_UP, mtu=65536, arphrd=772)
     assert int(fm.freebsd_flags(lo)) == 0x1008049
     state = fm.interface_state(lo, ())
     assert (state.link_type, state.groups, state.media, state.status, state.lladdr) == (
@@ -114,11 +112,7 @@ def test_status_follows_carrier() -> None:
         ({0: 1, 3: 2}, Nd6Flag.PERFORMNUD | Nd6Flag.ACCEPT_RTADV | Nd6Flag.AUTO_LINKLOCAL),
         (
             {27: 0, 17: 0},
-            Nd6Flag.PERFORMNUD
-            | Nd6Flag.ACCEPT_RTADV
-            | Nd6Flag.AUTO_LINKLOCAL
-            | Nd6Flag.NO_DAD
-            | Nd6Flag.NO_RADR,
+            Nd6Flag.PERFORMNUD | Nd6Flag.ACCEPT_RTADV | Nd6Flag.AUTO_LINKLOCAL | Nd6Flag.NO_DAD | Nd6Flag.NO_RADR,
         ),
     ],
 )
@@ -148,16 +142,12 @@ def test_nd6_sysctl_table_round_trips() -> None:
             if key == "addr_gen_mode":
                 link = veth(addr_gen_mode=int(value))
             else:
-                link = veth(
-                    inet6_conf=tuple(int(value) if i == index[key] else v for i, v in enumerate(DEVCONF))
-                )
+                link = veth(inet6_conf=tuple(int(value) if i == index[key] else v for i, v in enumerate(DEVCONF)))
             assert bool((fm.nd6_flags(link) or 0) & flag) is expect, (flag, value)
 
 
 def v6(address: str, flags: int, *, scope: int = 0, proto: int | None = None) -> Addr:
-    return Addr(
-        index=3, family=socket.AF_INET6, address=address, prefixlen=64, flags=flags, scope=scope, proto=proto
-    )
+    return Addr(index=3, family=socket.AF_INET6, address=address, prefixlen=64, flags=flags, scope=scope, proto=proto)
 
 
 @pytest.mark.parametrize(
@@ -241,9 +231,7 @@ def test_inet_broadcast(addr: str, plen: int, bcast: str | None) -> None:
 
 
 def test_non_ethernet_link_has_no_link_line_or_media() -> None:
-    tun = Link(
-        index=5, name="tun0", flags=IFF.UP | IFF.POINTOPOINT | IFF.NOARP, mtu=1500, arphrd=65534, kind="tun"
-    )
+    tun = Link(index=5, name="tun0", flags=IFF.UP | IFF.POINTOPOINT | IFF.NOARP, mtu=1500, arphrd=65534, kind="tun")
     state = fm.interface_state(tun, ())
     assert (state.link_type, state.media, state.status, state.groups) == ("none", None, None, ("tun",))
     assert not state.flags & IfFlag.SIMPLEX

@@ -41,9 +41,7 @@ def main() -> None:
         with ns.entered():
             r = rtnl.Rtnl()
         vectors = {
-            "link_dump": _raw(
-                r, rtnl.RTM_GETLINK, rtnl.NLM_F_DUMP, rtnl.encode_ifinfo() + rtnl.EXT_MASK_ATTR
-            ),
+            "link_dump": _raw(r, rtnl.RTM_GETLINK, rtnl.NLM_F_DUMP, rtnl.encode_ifinfo() + rtnl.EXT_MASK_ATTR),
             "addr_dump": _raw(r, rtnl.RTM_GETADDR, rtnl.NLM_F_DUMP, rtnl.IFADDRMSG.pack(0, 0, 0, 0, 0)),
             "error_eexist": _raw(
                 r,
@@ -56,8 +54,7 @@ def main() -> None:
                 r,
                 rtnl.RTM_SETLINK,
                 rtnl.NLM_F_ACK,
-                rtnl.encode_ifinfo(ns.link("bge0")["ifindex"])
-                + rtnl.encode_attr(rtnl.IFLA_MTU, rtnl.U32.pack(70000)),
+                rtnl.encode_ifinfo(ns.link("bge0")["ifindex"]) + rtnl.encode_attr(rtnl.IFLA_MTU, rtnl.U32.pack(70000)),
             ),
         }
         r.close()
