@@ -71,9 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = f"bench{uuid.uuid4().hex[:6]}"
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
-        subprocess.run(
-            ["ip", "-n", ns, "link", "add", "bge0", "type", "veth", "peer", "name", "bge1"], check=True
-        )
+        subprocess.run(["ip", "-n", ns, "link", "add", "bge0", "type", "veth", "peer", "name", "bge1"], check=True)
         subprocess.run(["ip", "-n", ns, "link", "set", "bge1", "up"], check=True)
         cmd = [
             "ip",

@@ -142,9 +142,7 @@ def parse_leading(argv: Sequence[str]) -> tuple[Options, list[str]]:
                         raise UsageError(f"option requires an argument -- {letter}")
                     i += 1
                     value = args[i]
-                setattr(
-                    opts, {"f": "formats", "g": "group", "G": "exclude_group", "j": "jail"}[letter], value
-                )
+                setattr(opts, {"f": "formats", "g": "group", "G": "exclude_group", "j": "jail"}[letter], value)
                 break
             if letter not in _FLAG_OPTIONS:
                 raise UsageError(f"illegal option -- {letter}")
@@ -353,8 +351,7 @@ def configure(rtnl: Rtnl, inv: Invocation, opts: Options, io: _Io, env: Mapping[
     inv = replace(inv, ifname=name, commands=commands)
     world_links = rtnl.links()
     link_types = {
-        lk.name: ("ether" if lk.arphrd == 1 else "loopback" if lk.arphrd == 772 else "none")
-        for lk in world_links
+        lk.name: ("ether" if lk.arphrd == 1 else "loopback" if lk.arphrd == 772 else "none") for lk in world_links
     }
     lagg_of, laggs = _lagg_membership(world_links)
     world = World(link_types=link_types, lagg_of=lagg_of, laggs=frozenset(laggs))

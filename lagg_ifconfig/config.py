@@ -256,8 +256,7 @@ def _address_change(state: _State, cmd: AddressChange) -> None:
             prefixlen = 64
         elif cmd.destination is None and state.link_type == "ether":
             state.warnings.append(
-                "WARNING: setting interface address without mask is deprecated,\n"
-                "default mask may not be correct."
+                "WARNING: setting interface address without mask is deprecated,\ndefault mask may not be correct."
             )
             prefixlen = values.classful_prefixlen(cmd.address)
         else:

@@ -145,9 +145,7 @@ class BackendError(LaggError, OSError):
         return (_rebuild_backend_error, (type(self), self.errno, self.text, self.op, self.ifname))
 
 
-def _rebuild_backend_error(
-    cls: type[BackendError], code: int, text: str, op: str, ifname: str
-) -> BackendError:
+def _rebuild_backend_error(cls: type[BackendError], code: int, text: str, op: str, ifname: str) -> BackendError:
     return cls(code, text, op=op, ifname=ifname)
 
 
@@ -176,9 +174,7 @@ class PortError:
 class PartialApplyError(BackendError):
     """A step failed after others had applied; ``rolled_back`` tells whether undo completed."""
 
-    def __init__(
-        self, cause: BackendError, *, rolled_back: bool, undo_failures: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, cause: BackendError, *, rolled_back: bool, undo_failures: tuple[str, ...] = ()) -> None:
         super().__init__(cause.errno or 0, cause.text, op=cause.op, ifname=cause.ifname)
         self.cause = cause
         self.rolled_back = rolled_back

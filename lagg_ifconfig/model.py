@@ -89,9 +89,7 @@ class LaggOption(enum.IntFlag):
 
 
 #: Options only the lacp protocol accepts (others: SIOCSLAGGOPTS EINVAL).
-LACP_ONLY_OPTIONS = (
-    LaggOption.LACP_STRICT | LaggOption.LACP_TXTEST | LaggOption.LACP_RXTEST | LaggOption.LACP_FAST_TIMO
-)
+LACP_ONLY_OPTIONS = LaggOption.LACP_STRICT | LaggOption.LACP_TXTEST | LaggOption.LACP_RXTEST | LaggOption.LACP_FAST_TIMO
 
 
 def default_lagg_options(proto: LaggProto) -> LaggOption:

@@ -68,6 +68,14 @@ Deviations from the letter of 802.1AX, each FreeBSD's:
 * DISTRIBUTING asserts NTT as the other Mux states do, so the partner sees
   the bit at once rather than a periodic interval later.
 
+One deviation of our own: ``Ready`` also holds when every port that could
+join (link up, full duplex) is already selected.  The aggregate wait (2 s)
+exists to attach ports that are about to join together; with none left to
+come there is nothing to wait for, so a lagg whose ports all hear the same
+partner aggregates in one PDU exchange, as Open vSwitch does (bench/lacp.py).
+A port that is up but has not heard its partner yet still makes the others
+wait the full 2 s.
+
 FreeBSD's own strict-mode quirk, setting the partner's SYNC bit whenever the
 partner's view of us matches even if the partner does not claim SYNC, is not
 copied: recordPDU follows the standard in both modes (strict mode selects
@@ -1156,10 +1164,18 @@ class LacpSystem:
         return changed
 
     def _ready(self) -> bool:
-        """802.1AX ``Ready``: every port selected to the aggregator has waited (Ready_N)."""
+        """802.1AX ``Ready``: every port selected to the aggregator has waited (Ready_N).
+
+        The wait exists so that ports about to join are attached together.  When every port
+        that could join (link up, full duplex) is selected already, none is left to wait for,
+        so ``Ready`` holds at once: the lagg aggregates in one PDU exchange instead of 2 s.
+        """
+        ports = self._ports.values()
+        if all(p.selected is Selected.SELECTED for p in ports if self._port_enabled_var(p) and p.full_duplex):
+            return True
         return all(
             p.mux in _MUX_ATTACHED or (p.mux is MuxState.WAITING and p.ready_n)
-            for p in self._ports.values()
+            for p in ports
             if p.selected is Selected.SELECTED
         )
 

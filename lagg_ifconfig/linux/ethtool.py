@@ -81,9 +81,7 @@ def _buffer(data: bytes) -> array.array[int]:
 
 
 def _open(sock: socket.socket | None) -> socket.socket:
-    return (
-        sock if sock is not None else socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-    )
+    return sock if sock is not None else socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
 
 
 def _decode(speed: int, duplex: int, port: int, autoneg: int) -> LinkSettings:
@@ -148,18 +146,12 @@ def features(ifname: str, sock: socket.socket | None = None) -> frozenset[str] |
         )
         _ioctl(s, ifname, names_buf)
         raw = names_buf.tobytes()[12:]
-        names = [
-            raw[i * ETH_GSTRING_LEN : (i + 1) * ETH_GSTRING_LEN].split(b"\0", 1)[0].decode()
-            for i in range(count)
-        ]
+        names = [raw[i * ETH_GSTRING_LEN : (i + 1) * ETH_GSTRING_LEN].split(b"\0", 1)[0].decode() for i in range(count)]
         blocks = (count + 31) // 32
-        feat_buf = _buffer(
-            GFEATURES_HEAD.pack(ETHTOOL_GFEATURES, blocks) + bytes(blocks * FEATURE_BLOCK.size)
-        )
+        feat_buf = _buffer(GFEATURES_HEAD.pack(ETHTOOL_GFEATURES, blocks) + bytes(blocks * FEATURE_BLOCK.size))
         _ioctl(s, ifname, feat_buf)
         active = [
-            FEATURE_BLOCK.unpack_from(feat_buf, GFEATURES_HEAD.size + i * FEATURE_BLOCK.size)[2]
-            for i in range(blocks)
+            FEATURE_BLOCK.unpack_from(feat_buf, GFEATURES_HEAD.size + i * FEATURE_BLOCK.size)[2] for i in range(blocks)
         ]
         return frozenset(n for i, n in enumerate(names) if n and active[i // 32] >> (i % 32) & 1)
     except OSError:
@@ -169,9 +161,7 @@ def features(ifname: str, sock: socket.socket | None = None) -> frozenset[str] |
             s.close()
 
 
-def speed_duplex(
-    ifname: str, sock: socket.socket | None = None
-) -> tuple[int | None, bool | None, str | None]:
+def speed_duplex(ifname: str, sock: socket.socket | None = None) -> tuple[int | None, bool | None, str | None]:
     """``(speed_mbps, full_duplex, port)`` of ``ifname``; all ``None`` when unknown."""
     found = link_settings(ifname, sock)
     if found is None:

@@ -187,9 +187,7 @@ ERRNO_TO_FREEBSD = {errno.ENODEV: errno.ENXIO}
 class RtnlError(BackendError):
     """A failed rtnetlink request; ``extack`` is the kernel's explanation ("" if none)."""
 
-    def __init__(
-        self, code: int, text: str = "", *, op: str = "", ifname: str = "", extack: str = ""
-    ) -> None:
+    def __init__(self, code: int, text: str = "", *, op: str = "", ifname: str = "", extack: str = "") -> None:
         super().__init__(code, text, op=op, ifname=ifname)
         self.extack = extack
 
@@ -638,9 +636,7 @@ class Rtnl:
         keyword.  ``ifalias=""`` removes the description.
         """
         if master is not None:
-            self._setlink(
-                index, encode_attr(IFLA_MASTER, U32.pack(master)), op=OP_ADDPORT if master else OP_DELPORT
-            )
+            self._setlink(index, encode_attr(IFLA_MASTER, U32.pack(master)), op=OP_ADDPORT if master else OP_DELPORT)
         if ifname is not None:
             self._setlink(index, encode_str(IFLA_IFNAME, ifname), op=OP_NAME)
         if mtu is not None:

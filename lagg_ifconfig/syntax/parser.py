@@ -205,12 +205,8 @@ def _rr_limit(arg: str) -> Command:
     return SetRrLimit(limit)
 
 
-def _table(
-    area: str, rows: Sequence[tuple[str, int, Action, str]], arg_name: str = ""
-) -> tuple[Keyword, ...]:
-    return tuple(
-        Keyword(name, arity, action, area, summary, arg_name) for name, arity, action, summary in rows
-    )
+def _table(area: str, rows: Sequence[tuple[str, int, Action, str]], arg_name: str = "") -> tuple[Keyword, ...]:
+    return tuple(Keyword(name, arity, action, area, summary, arg_name) for name, arity, action, summary in rows)
 
 
 BASIC = _table(

@@ -1,9 +1,9 @@
 """Open vSwitch as a real LACP partner, in a namespace of ours (userspace datapath, no kernel module).
 
-``OvsBond(ns, members, ...)`` starts ``ovsdb-server`` and ``ovs-vswitchd`` as children of the test
-(spawned through the namespace registry, so they end by PID with it), all state in a private
-directory; bridge ``ovsbr`` (``datapath_type=netdev``: its internal port is a TAP, its members are
-opened with AF_PACKET) with bond ``bond0`` over ``members``.  The system id is fixed
+``OvsBond(netns, members, ...)`` starts ``ovsdb-server`` and ``ovs-vswitchd`` in the namespace named
+``netns`` as children of the caller (``close`` ends them by PID), all state in a private directory;
+bridge ``ovsbr`` (``datapath_type=netdev``: its internal port is a TAP, its members are opened with
+AF_PACKET) with bond ``bond0`` over ``members`` (none: ``add_bond`` adds it later).  The system id is fixed
 (:data:`SYSTEM_ID`) so status texts can be compared exactly.
 
 The peer namespace's kernel also sees frames on the members (the netdev datapath taps them with
@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tests.integration.netns import Netns, run
+from tests.integration.netns import run
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 SYSTEM_ID = "02:00:00:00:0b:01"
@@ -47,18 +47,19 @@ class OvsMember:
 
 
 class OvsBond:
-    """An OVS bond in ``ns`` (see the module docstring); ``close`` stops both daemons."""
+    """An OVS bond in namespace ``netns`` (see the module docstring); ``close`` stops both daemons."""
 
     def __init__(
         self,
-        ns: Netns,
+        netns: str,
         members: Sequence[str],
         *,
         lacp: str = "active",
         lacp_time: str = "fast",
         address: str | None = None,
+        system_id: str = SYSTEM_ID,
     ) -> None:
-        self.ns = ns
+        self.netns = netns
         self.dir = tempfile.mkdtemp(prefix="lagg-ovs-")
         self.env = {
             **os.environ,
@@ -67,7 +68,7 @@ class OvsBond:
         }
         self.db = f"unix:{self.dir}/db.sock"
         self.procs: list[subprocess.Popen[bytes]] = []
-        ns.sysctl("net.ipv4.conf.all.arp_ignore", "1")
+        run(["ip", "netns", "exec", netns, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1"])
         run(["ovsdb-tool", "create", f"{self.dir}/conf.db", SCHEMA])
         self._spawn(
             "ovsdb-server", f"{self.dir}/conf.db", f"--remote=punix:{self.dir}/db.sock",
@@ -82,23 +83,28 @@ class OvsBond:
         self._wait_file(f"{self.dir}/ovs-vswitchd.ctl")
         # Without --no-wait, ovs-vsctl returns once ovs-vswitchd has applied the change.
         self.vsctl("add-br", BRIDGE, "--", "set", "bridge", BRIDGE, "datapath_type=netdev")
-        self.vsctl(
-            "add-bond", BRIDGE, BOND, *members, f"lacp={lacp}", "bond_mode=balance-tcp",
-            f"other_config:lacp-time={lacp_time}", f"other_config:lacp-system-id={SYSTEM_ID}",
-        )  # fmt: skip
+        self.lacp, self.lacp_time, self.system_id = lacp, lacp_time, system_id
+        if members:
+            self.add_bond(members)
         if address is not None:
-            ns.ip("addr", "add", address, "dev", BRIDGE)
-            ns.ip("link", "set", BRIDGE, "up")
+            run(["ip", "-n", netns, "addr", "add", address, "dev", BRIDGE])
+            run(["ip", "-n", netns, "link", "set", BRIDGE, "up"])
+
+    def add_bond(self, members: Sequence[str]) -> None:
+        """The LACP bond over ``members`` (returns once ovs-vswitchd has applied it)."""
+        self.vsctl(
+            "add-bond", BRIDGE, BOND, *members, f"lacp={self.lacp}", "bond_mode=balance-tcp",
+            f"other_config:lacp-time={self.lacp_time}", f"other_config:lacp-system-id={self.system_id}",
+        )  # fmt: skip
 
     def _spawn(self, *argv: str) -> None:
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns.name, *argv],
+            ["ip", "netns", "exec", self.netns, *argv],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         self.procs.append(proc)
-        self.ns.registry.processes.append(proc)
 
     def _wait_file(self, path: str, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

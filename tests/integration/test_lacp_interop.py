@@ -54,7 +54,7 @@ def ovs(lacp_lab: LaggLab) -> Iterator[Callable[..., OvsBond]]:
     bonds: list[OvsBond] = []
 
     def start(**kw: Any) -> OvsBond:
-        bond = OvsBond(lacp_lab.b, ["lp0", "lp1"], address=f"{PEER_ADDR}/24", **kw)
+        bond = OvsBond(lacp_lab.b.name, ["lp0", "lp1"], address=f"{PEER_ADDR}/24", **kw)
         bonds.append(bond)
         return bond
 

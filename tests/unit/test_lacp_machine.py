@@ -9,6 +9,7 @@ import pytest
 
 from lagg_ifconfig.errors import LacpUsageError
 from lagg_ifconfig.lacp import (
+    AGGREGATE_WAIT_TIME,
     ActorChanged,
     ActorConfig,
     LacpEnabled,
@@ -74,8 +75,11 @@ def test_both_sides_distribute_within_3s_on_fast_timers() -> None:
     # WHEN both come up
     lp.start()
     took = lp.run_until(lambda: converged(lp), timeout=3.0)
-    # THEN every port of both sides distributes within 3 s (2 s of them is the aggregate wait)
-    assert took <= 3.0
+    # THEN every port of both sides distributes in one exchange: with every port selected there
+    # is nothing to wait for (no aggregate wait)
+    assert took <= 0.1
+    # and within the second the last LACPDU (held by the 3-per-second limit) tells the partner
+    lp.advance(1.0)
     for side, me, peer, my_key, peer_key in (
         ("a", SYSTEM_A, SYSTEM_B, KEY_1G_LAGG10, KEY_1G_LAGG20),
         ("b", SYSTEM_B, SYSTEM_A, KEY_1G_LAGG20, KEY_1G_LAGG10),
@@ -108,14 +112,26 @@ def test_both_sides_distribute_within_3s_on_fast_timers() -> None:
     assert len(lp.collecting) == len(lp.distributing) == 4
 
 
+def test_aggregate_wait_holds_while_a_port_could_still_join() -> None:
+    # GIVEN two laggs whose second cable carries nothing (link up, a port that may join later)
+    lp = LinkPair(2, fast=True)
+    lp.cable(1).cut()
+    lp.start()
+    # WHEN fxp0 hears its partner, it waits the aggregate wait (2 s) for fxp1 before attaching
+    took = lp.run_until(lambda: lp.snap("a").port("fxp0").distributing, timeout=5.0)
+    assert took == pytest.approx(AGGREGATE_WAIT_TIME, abs=0.1)
+    assert not lp.snap("a").port("fxp1").selected
+
+
 def test_slow_timers_converge_and_send_every_30s() -> None:
     lp = started(2, fast=False)
     assert lp.snap("a").port("fxp0").actor_state == IN_SYNC_SLOW
     t0 = lp.now
     lp.advance(95)
     sent = [t - t0 for t in lp.lacpdu_times[("a", "fxp0")] if t > t0]
-    assert sent == pytest.approx([28.0, 58.0, 88.0], abs=2.0)
-    assert all(b - a == pytest.approx(30.0) for a, b in itertools.pairwise(sent))
+    # the LACPDU held by the rate limit at 1 s, then one every 30 s
+    assert sent == pytest.approx([1.0, 30.0, 60.0, 90.0], abs=0.1)
+    assert all(b - a == pytest.approx(30.0) for a, b in itertools.pairwise(sent[1:]))
     assert converged(lp)
 
 
