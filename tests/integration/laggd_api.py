@@ -2,7 +2,7 @@
 
 ``python laggd_api.py OP NAME [JSON-ARG]`` prints one JSON object: ``{"ok": true, "result": ...}``
 or ``{"ok": false, "error": {"type": ..., "errno": ..., "op": ..., "text": "str(error)"}}``.
-OPs: create, destroy, apply (arg: {"proto", "ports", "rr_limit", "hash"}), observe, names,
+OPs: create, destroy, apply (arg: {"proto", "ports", "rr_limit", "hash"}), observe, counters, names,
 is_lagg, set_mtu (arg: int), set_lladdr (arg: str).  A traceback here is a test failure.
 """
 
@@ -28,7 +28,6 @@ def _status(st: LaggStatus) -> dict[str, Any]:
         "active_ports": st.active_ports,
         "flapping": st.flapping,
         "backend": st.backend,
-        "counters": dict(st.counters),
     }
 
 
@@ -47,6 +46,8 @@ def run(op: str, name: str, arg: Any) -> Any:
         return [[e.port, e.op, e.errno, e.message()] for e in userspace.apply(name, cfg)]
     if op == "observe":
         return _status(userspace.observe(name))
+    if op == "counters":
+        return dict(userspace.observe(name).counters)
     if op == "names":
         return list(userspace.names())
     if op == "is_lagg":
