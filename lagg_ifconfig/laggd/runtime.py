@@ -275,7 +275,7 @@ class Lagg:
     # -- state ------------------------------------------------------------------------------------
 
     def _read_port(self, port: Port) -> bool:
-        """Re-read a member's admin state and carrier; True if PORTACTIVE or speed changed."""
+        """Re-read a member's admin state and carrier; True if PORTACTIVE, speed or duplex changed."""
         before = (port.active, port.speed, port.full_duplex)
         try:
             flags = self.ctl.flags(port.name)
